@@ -1,0 +1,12 @@
+/** Unit and integration tests (npm test). The browser suite has its own command, npm run test:e2e. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  },
+  globalSetup: '<rootDir>/test/global-setup.js',
+  testTimeout: 30000,
+};

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { Express } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config/env';
+import { deriveSecret, SigningKeys } from './config/keys';
+import type { Db } from './db/knex';
+import { Clock, systemClock } from './lib/clock';
+import { createLogger } from './lib/logger';
+import { createAuthenticate } from './middleware/authenticate';
+import { createCsrf } from './middleware/csrf';
+import { errorHandler } from './middleware/error-handler';
+import { createFlash } from './middleware/flash';
+import { notFound } from './middleware/not-found';
+import { requestLogger } from './middleware/request-logger';
+import { requireSameOrigin } from './middleware/same-origin';
+import { securityHeaders } from './middleware/security-headers';
+import { viewLocals } from './middleware/view-locals';
+import { routes } from './routes';
+import { createServices, Services } from './services';
+import type { AppContext } from './types/context';
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  keys: SigningKeys;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export type GatehouseApp = Express & { services: Services };
+
+/**
+ * Builds the Express app and never listens: server.ts runs it, tests drive it with supertest.
+ * The order of the middleware is the security model, top to bottom.
+ */
+export function createApp({ config, db, keys, clock = systemClock, logger = createLogger(config) }: AppOptions): GatehouseApp {
+  const services = createServices(config, db, keys, clock);
+  const ctx: AppContext = { config, db, keys, services };
+  const csrf = createCsrf(config, keys);
+  const rootDir = config.rootDir;
+
+  const app = express() as unknown as GatehouseApp;
+  app.services = services;
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(rootDir, 'views'));
+  // Express caches views only in production; caching is a property of the deployment, not of NODE_ENV=test.
+  app.set('view cache', config.env !== 'development');
+
+  app.use(requestLogger(logger));
+  app.use(securityHeaders(config));
+  app.use(express.static(path.join(rootDir, 'public'), { index: false, maxAge: config.isProduction ? '1h' : 0 }));
+  app.use(cookieParser(deriveSecret(keys, 'cookies').toString('hex')));
+  // Plain `querystring` parsing: repeated fields become arrays (refused by validation), never objects.
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
+  app.use(express.json({ limit: '100kb', strict: true }));
+
+  app.use(requireSameOrigin);
+  app.use(createAuthenticate(config, services));
+  app.use(createFlash(config));
+  // Locals (and the page's CSRF token) first, so a refused POST still renders a proper page.
+  app.use(viewLocals(csrf.issueToken));
+  app.use(csrf.protect);
+
+  app.use(routes(ctx));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+export type JwtAlgorithm = 'RS256' | 'ES256' | 'HS256';
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface Config {
+  readonly env: NodeEnv;
+  readonly isProduction: boolean;
+  readonly rootDir: string;
+  readonly server: { readonly host: string; readonly port: number };
+  readonly database: { readonly url: string };
+  readonly jwt: {
+    readonly algorithm: JwtAlgorithm;
+    readonly privateKeyFile: string;
+    readonly publicKeyFile: string;
+    readonly secret: string | undefined;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlSeconds: number;
+    readonly reuseGraceSeconds: number;
+  };
+  readonly passwords: { readonly bcryptCost: number };
+  readonly cookies: { readonly secure: boolean; readonly accessName: string; readonly refreshName: string };
+  readonly trustProxy: boolean | number | string;
+  readonly rateLimit: { readonly loginPerAccount: number; readonly authPerIp: number };
+  readonly log: { readonly level: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The project root: one level above src/. Paths in variables are relative to it. */
+export const ROOT_DIR = path.resolve(__dirname, '..', '..');
+
+const optional = z.string().trim().optional();
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], {
+    error: 'NODE_ENV must be development, production or test',
+  }).default('development'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number({ error: 'PORT must be a number' }).int().min(0).max(65535, 'PORT must be 0–65535').default(3000),
+  DATABASE_URL: z.string().trim().default('sqlite:./data/gatehouse.sqlite')
+    .refine((url) => /^(sqlite:.+|mysql:\/\/.+)$/.test(url), 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or mysql://user:pass@host:port/db'),
+  JWT_ALGORITHM: z.enum(['RS256', 'ES256', 'HS256'], { error: 'JWT_ALGORITHM must be RS256, ES256 or HS256' }).default('RS256'),
+  JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).default('./keys/private.pem'),
+  JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).default('./keys/public.pem'),
+  JWT_SECRET: z.string().optional(),
+  JWT_ISSUER: z.string().trim().min(1, 'JWT_ISSUER must not be empty').default('gatehouse'),
+  JWT_AUDIENCE: z.string().trim().min(1, 'JWT_AUDIENCE must not be empty').default('gatehouse'),
+  ACCESS_TOKEN_TTL: optional,
+  REFRESH_TOKEN_TTL: optional,
+  REFRESH_REUSE_GRACE: optional,
+  BCRYPT_COST: z.coerce.number({ error: 'BCRYPT_COST must be a number' }).int('BCRYPT_COST must be a whole number')
+    .min(4, 'BCRYPT_COST must be at least 4').max(15, 'BCRYPT_COST above 15 takes seconds per login').default(12),
+  COOKIE_SECURE: z.enum(['true', 'false'], { error: 'COOKIE_SECURE must be true or false' }).optional(),
+  TRUST_PROXY: optional,
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number({ error: 'RATE_LIMIT_LOGIN_PER_ACCOUNT must be a number' }).int().min(1, 'RATE_LIMIT_LOGIN_PER_ACCOUNT must be at least 1').default(10),
+  RATE_LIMIT_AUTH_PER_IP: z.coerce.number({ error: 'RATE_LIMIT_AUTH_PER_IP must be a number' }).int().min(1, 'RATE_LIMIT_AUTH_PER_IP must be at least 1').default(100),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+  }).optional(),
+});
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `.env` from the project root into process.env, never overriding what is already set. */
+export function loadDotEnv(rootDir = ROOT_DIR): void {
+  const file = path.join(rootDir, '.env');
+  if (fs.existsSync(file)) process.loadEnvFile(file);
+}
+
+/**
+ * Builds the one frozen configuration object. Every problem is collected and reported
+ * together, each naming its variable, so a broken deployment is fixed in one pass.
+ */
+export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: { requireKeyFiles?: boolean } = {}): Config {
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = EnvSchema.safeParse(blanksRemoved);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue.path.join('.'), issue.message)));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const isProduction = e.NODE_ENV === 'production';
+
+  const durationOf = (name: keyof typeof e, fallback: string, min: number): number => {
+    const text = (e[name] as string | undefined) ?? fallback;
+    const seconds = parseDuration(text);
+    if (seconds === undefined) problems.push(`${name} must be a duration such as 30s, 15m, 12h or 7d (got "${text}")`);
+    else if (seconds < min) problems.push(`${name} must be at least ${min}s`);
+    return seconds ?? 0;
+  };
+  const accessTtlSeconds = durationOf('ACCESS_TOKEN_TTL', '15m', 1);
+  const refreshTtlSeconds = durationOf('REFRESH_TOKEN_TTL', '7d', 1);
+  const reuseGraceSeconds = durationOf('REFRESH_REUSE_GRACE', '30s', 0);
+  if (refreshTtlSeconds && accessTtlSeconds > refreshTtlSeconds) {
+    problems.push('ACCESS_TOKEN_TTL must not be longer than REFRESH_TOKEN_TTL');
+  }
+
+  const cookieSecure = e.COOKIE_SECURE === undefined ? isProduction : e.COOKIE_SECURE === 'true';
+  const resolve = (file: string) => path.resolve(rootDir, file);
+  const privateKeyFile = resolve(e.JWT_PRIVATE_KEY_FILE);
+  const publicKeyFile = resolve(e.JWT_PUBLIC_KEY_FILE);
+
+  if (e.JWT_ALGORITHM === 'HS256') {
+    // The raw string's bytes are the HMAC key: under 32 bytes it can be brute-forced offline.
+    if (e.JWT_SECRET === undefined) problems.push('JWT_SECRET is required when JWT_ALGORITHM is HS256');
+    else if (Buffer.byteLength(e.JWT_SECRET, 'utf8') < 32) problems.push('JWT_SECRET must be at least 32 bytes long');
+  }
+  if (isProduction) {
+    if (e.COOKIE_SECURE === 'false') problems.push('COOKIE_SECURE=false is refused in production: cookies must carry the Secure flag');
+    if (e.BCRYPT_COST < 10) problems.push('BCRYPT_COST must be at least 10 in production');
+    if (e.JWT_ALGORITHM !== 'HS256' && options.requireKeyFiles !== false) {
+      for (const [name, file] of [['JWT_PRIVATE_KEY_FILE', privateKeyFile], ['JWT_PUBLIC_KEY_FILE', publicKeyFile]] as const) {
+        if (!fs.existsSync(file)) problems.push(`${name} points to ${file}, which does not exist (production never generates keys: run npm run keys)`);
+      }
+    }
+  }
+
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const cookiePrefix = cookieSecure ? '__Host-' : '';
+  const config: Config = {
+    env: e.NODE_ENV,
+    isProduction,
+    rootDir,
+    server: { host: e.HOST, port: e.PORT },
+    database: { url: e.DATABASE_URL },
+    jwt: {
+      algorithm: e.JWT_ALGORITHM,
+      privateKeyFile,
+      publicKeyFile,
+      secret: e.JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSeconds,
+      refreshTtlSeconds,
+      reuseGraceSeconds,
+    },
+    passwords: { bcryptCost: e.BCRYPT_COST },
+    cookies: { secure: cookieSecure, accessName: `${cookiePrefix}access_token`, refreshName: `${cookiePrefix}refresh_token` },
+    trustProxy,
+    rateLimit: { loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT, authPerIp: e.RATE_LIMIT_AUTH_PER_IP },
+    log: { level: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info') },
+  };
+  return deepFreeze(config);
+}
+
+function describeIssue(variable: string, message: string): string {
+  return message.includes(variable) ? message : `${variable}: ${message}`;
+}
+
+/**
+ * TRUST_PROXY follows Express's `trust proxy`: off by default, so X-Forwarded-For is ignored;
+ * a hop count, or addresses/subnets/presets ("loopback", "10.0.0.0/8") of the proxies to trust.
+ */
+function parseTrustProxy(value: string | undefined, problems: string[]): boolean | number | string {
+  if (value === undefined || ['false', 'off', '0', 'no'].includes(value.toLowerCase())) return false;
+  if (['true', 'on', 'yes'].includes(value.toLowerCase())) return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (/^[0-9a-zA-Z.:/,\s]+$/.test(value)) return value;
+  problems.push('TRUST_PROXY must be off, true, a hop count, or a list of proxy addresses/subnets');
+  return false;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,20 @@
+import type { Request, Response } from 'express';
+import { matchedData } from 'express-validator';
+import { requestMeta } from '../../lib/request-meta';
+import { signedInUser } from '../../middleware/require-auth';
+import { toPublicUser } from '../../presenters/user.presenter';
+import type { ProfileChanges } from '../../services/user.service';
+import type { AppContext } from '../../types/context';
+
+export function createMeApiController({ services }: AppContext) {
+  return {
+    async show(req: Request, res: Response) {
+      res.json(toPublicUser(await services.users.getByPublicId(signedInUser(req).id)));
+    },
+
+    async update(req: Request, res: Response) {
+      const user = await services.users.updateProfile(signedInUser(req).id, matchedData(req) as ProfileChanges, requestMeta(req));
+      res.json(toPublicUser(user));
+    },
+  };
+}

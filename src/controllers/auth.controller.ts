@@ -1,0 +1,50 @@
+import type { Request, Response } from 'express';
+import { matchedData } from 'express-validator';
+import { clearAuthCookies, setAuthCookies } from '../lib/auth-cookies';
+import { requestMeta } from '../lib/request-meta';
+import { safeNextPath } from '../lib/safe-next';
+import type { RegistrationInput } from '../services/auth.service';
+import type { AppContext } from '../types/context';
+
+export const AUTH_PAGES = {
+  register: { view: 'auth/register', title: 'Create your account' },
+  login: { view: 'auth/login', title: 'Log in' },
+} as const;
+
+export function createAuthController({ config, services }: AppContext) {
+  return {
+    showRegister(_req: Request, res: Response) {
+      res.render(AUTH_PAGES.register.view, { title: AUTH_PAGES.register.title });
+    },
+
+    async register(req: Request, res: Response) {
+      const input = matchedData(req) as RegistrationInput;
+      const { user, tokens } = await services.auth.registerAndSignIn(input, requestMeta(req));
+      setAuthCookies(res, config, tokens);
+      res.flash('success', `Welcome, ${user.first_name || user.username}! Your account is ready.`);
+      res.redirect(303, '/me');
+    },
+
+    showLogin(req: Request, res: Response) {
+      res.render(AUTH_PAGES.login.view, { title: AUTH_PAGES.login.title, values: { next: safeNextPath(req.query.next) ?? '' } });
+    },
+
+    async login(req: Request, res: Response) {
+      const { login, password, next } = matchedData(req) as { login: string; password: string; next?: string };
+      const { tokens } = await services.auth.login(login, password, requestMeta(req));
+      setAuthCookies(res, config, tokens);
+      res.redirect(303, safeNextPath(next) ?? '/me');
+    },
+
+    showLogout(_req: Request, res: Response) {
+      res.render('auth/logout', { title: 'Log out' });
+    },
+
+    async logout(req: Request, res: Response) {
+      if (req.user) await services.sessions.endFamily(req.user.id, req.user.sessionId, requestMeta(req));
+      clearAuthCookies(res, config);
+      res.flash('info', 'You have been logged out.');
+      res.redirect(303, '/auth/login');
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { Request, Response } from 'express';
+import type { AppContext } from '../types/context';
+
+export function createHomeController({ db }: AppContext) {
+  return {
+    show(_req: Request, res: Response) {
+      res.render('home', { title: 'Home' });
+    },
+
+    /** 200 only when the process and the database both answer. */
+    async health(_req: Request, res: Response) {
+      try {
+        await db.raw('select 1');
+        res.set('Cache-Control', 'no-store').json({ status: 'ok', database: 'ok' });
+      } catch {
+        res.status(503).set('Cache-Control', 'no-store').json({ status: 'unavailable', database: 'unreachable' });
+      }
+    },
+  };
+}

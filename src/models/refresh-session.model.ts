@@ -1,0 +1,120 @@
+import { Db, toDate, toDateOrNull } from '../db/knex';
+
+export interface RefreshSessionRow {
+  id: number;
+  jti_hash: string;
+  family_id: string;
+  user_id: number;
+  family_created_at: Date;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  replaced_by: string | null;
+  revoked_at: Date | null;
+  revoke_reason: string | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export type NewRefreshSession = Pick<RefreshSessionRow,
+  'jti_hash' | 'family_id' | 'user_id' | 'family_created_at' | 'created_at' | 'expires_at' | 'user_agent' | 'ip'>;
+
+/** One live sign-in, as the sessions page lists it. */
+export interface ActiveFamily {
+  family_id: string;
+  started_at: Date;
+  last_used_at: Date;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+const TABLE = 'refresh_sessions';
+
+function toRow(raw: Record<string, unknown>): RefreshSessionRow {
+  return {
+    id: Number(raw.id),
+    jti_hash: String(raw.jti_hash),
+    family_id: String(raw.family_id),
+    user_id: Number(raw.user_id),
+    family_created_at: toDate(raw.family_created_at),
+    created_at: toDate(raw.created_at),
+    expires_at: toDate(raw.expires_at),
+    used_at: toDateOrNull(raw.used_at),
+    replaced_by: (raw.replaced_by as string | null) ?? null,
+    revoked_at: toDateOrNull(raw.revoked_at),
+    revoke_reason: (raw.revoke_reason as string | null) ?? null,
+    user_agent: (raw.user_agent as string | null) ?? null,
+    ip: (raw.ip as string | null) ?? null,
+  };
+}
+
+export async function insertRefreshSession(db: Db, session: NewRefreshSession): Promise<void> {
+  await db(TABLE).insert(session);
+}
+
+export async function findRefreshSessionByHash(db: Db, jtiHash: string): Promise<RefreshSessionRow | undefined> {
+  const raw = await db(TABLE).where({ jti_hash: jtiHash }).first();
+  return raw ? toRow(raw) : undefined;
+}
+
+/**
+ * Marks a token used, only if nobody else has: the affected-row count tells the caller whether
+ * it won the race, which keeps rotation atomic without holding locks across requests.
+ */
+export async function claimRefreshSession(db: Db, id: number, replacedBy: string, now: Date): Promise<boolean> {
+  const changed = await db(TABLE)
+    .where({ id })
+    .whereNull('used_at')
+    .whereNull('revoked_at')
+    .update({ used_at: now, replaced_by: replacedBy });
+  return changed === 1;
+}
+
+/** Revokes every token of one sign-in. Scoped to its owner, so nobody can end another's session by id. */
+export async function revokeFamily(db: Db, familyId: string, reason: string, now: Date, userId: number): Promise<number> {
+  return db(TABLE)
+    .where({ family_id: familyId, user_id: userId })
+    .whereNull('revoked_at')
+    .update({ revoked_at: now, revoke_reason: reason });
+}
+
+/** Revokes every sign-in of a user, except optionally one family (the current device). */
+export async function revokeUserFamilies(
+  db: Db, userId: number, reason: string, now: Date, exceptFamilyId?: string,
+): Promise<number> {
+  const query = db(TABLE).where({ user_id: userId }).whereNull('revoked_at');
+  if (exceptFamilyId) query.whereNot({ family_id: exceptFamilyId });
+  return query.update({ revoked_at: now, revoke_reason: reason });
+}
+
+export async function listActiveFamilies(db: Db, userId: number, now: Date): Promise<ActiveFamily[]> {
+  const rows = await db(TABLE)
+    .where({ user_id: userId })
+    .whereNull('revoked_at')
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .select('family_id', 'family_created_at', 'created_at', 'user_agent', 'ip');
+  // Several live rows can share a family (tokens minted inside the reuse grace): newest wins.
+  const families = new Map<string, ActiveFamily>();
+  for (const raw of rows) {
+    if (families.has(raw.family_id)) continue;
+    families.set(raw.family_id, {
+      family_id: raw.family_id,
+      started_at: toDate(raw.family_created_at),
+      last_used_at: toDate(raw.created_at),
+      user_agent: raw.user_agent ?? null,
+      ip: raw.ip ?? null,
+    });
+  }
+  return [...families.values()];
+}
+
+export async function familyBelongsToUser(db: Db, familyId: string, userId: number): Promise<boolean> {
+  const row = await db(TABLE).where({ family_id: familyId, user_id: userId }).first('id');
+  return Boolean(row);
+}
+
+/** Deletes rows nobody can use any more: expired ones, and revoked ones older than `revokedBefore`. */
+export async function pruneRefreshSessions(db: Db, now: Date, revokedBefore: Date): Promise<number> {
+  return db(TABLE).where('expires_at', '<', now).orWhere('revoked_at', '<', revokedBefore).delete();
+}

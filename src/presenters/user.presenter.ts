@@ -1,0 +1,39 @@
+import type { UserRow } from '../models/user.model';
+
+/**
+ * The only shape of a user that reaches a view or a JSON body: no password_hash, no
+ * token_version, no internal id. `id` is the public UUID (the token's `sub`).
+ */
+export interface PublicUser {
+  id: string;
+  username: string;
+  email: string;
+  first_name: string | null;
+  second_name: string | null;
+  is_reader: boolean;
+  is_author: boolean;
+  is_admin: boolean;
+  is_active: boolean;
+  is_verified: boolean;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export function toPublicUser(user: UserRow): PublicUser {
+  return {
+    id: user.public_id,
+    username: user.username,
+    email: user.email,
+    first_name: user.first_name,
+    second_name: user.second_name,
+    is_reader: user.is_reader,
+    is_author: user.is_author,
+    is_admin: user.is_admin,
+    is_active: user.is_active,
+    is_verified: user.is_verified,
+    last_login_at: user.last_login_at ? user.last_login_at.toISOString() : null,
+    created_at: user.created_at.toISOString(),
+    updated_at: user.updated_at.toISOString(),
+  };
+}

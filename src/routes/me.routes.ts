@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import { createMeController } from '../controllers/me.controller';
+import { form } from '../middleware/form';
+import { requireUser } from '../middleware/require-auth';
+import { validate } from '../middleware/validate';
+import type { AppContext } from '../types/context';
+import { passwordChangeForm, profileUpdate } from '../validators/me.validators';
+
+export function meRoutes(ctx: AppContext): Router {
+  const me = createMeController(ctx);
+  const profilePage = { view: 'me/profile', title: 'Your profile', load: me.profileLocals, name: 'profile' };
+  const passwordPage = { ...profilePage, name: 'password' };
+  const router = Router();
+  router.use(requireUser);
+  router.get('/', me.show);
+  router.post('/', form(profilePage), validate(...profileUpdate), me.update);
+  router.post('/password', form(passwordPage), validate(...passwordChangeForm), me.changePassword);
+  return router;
+}

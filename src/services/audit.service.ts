@@ -1,0 +1,48 @@
+import type { Db } from '../db/knex';
+import type { Clock } from '../lib/clock';
+import type { RequestMeta } from '../lib/request-meta';
+import { insertAuditEvent } from '../models/audit-event.model';
+
+export const AUDIT_EVENTS = [
+  'registered',
+  'logged_in',
+  'login_failed',
+  'logged_out',
+  'profile_updated',
+  'password_changed',
+  'sessions_revoked',
+  'refresh_reuse_detected',
+  'roles_changed',
+  'user_disabled',
+  'user_enabled',
+] as const;
+
+export type AuditEventName = (typeof AUDIT_EVENTS)[number];
+
+export interface AuditEntry {
+  userId?: number | null;
+  actorId?: number | null;
+  meta?: RequestMeta;
+  /** Never passwords, tokens or anything typed into a password field. */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditService {
+  record(event: AuditEventName, entry: AuditEntry, db?: Db): Promise<void>;
+}
+
+export function createAuditService(defaultDb: Db, clock: Clock): AuditService {
+  return {
+    async record(event, entry, db = defaultDb) {
+      await insertAuditEvent(db, {
+        event,
+        user_id: entry.userId ?? null,
+        actor_id: entry.actorId ?? null,
+        ip: entry.meta?.ip ?? null,
+        user_agent: entry.meta?.userAgent ?? null,
+        details: entry.details ?? null,
+        created_at: clock.now(),
+      });
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import type { Db } from '../db/knex';
+import { isUniqueViolation, uniqueViolationColumn } from '../db/knex';
+import { ConflictError, UnauthorizedError, ValidationError, FieldErrors } from '../errors/app-error';
+import type { Clock } from '../lib/clock';
+import type { RequestMeta } from '../lib/request-meta';
+import * as Users from '../models/user.model';
+import type { AuditService } from './audit.service';
+import { checkPasswordPolicy, PasswordService } from './password.service';
+import type { SessionService, TokenPair } from './session.service';
+
+export const AUTH_MESSAGES = {
+  invalidCredentials: 'Incorrect username or password',
+  usernameTaken: 'That username is already taken.',
+  emailTaken: 'An account with that email address already exists.',
+} as const;
+
+export interface RegistrationInput {
+  username: string;
+  email: string;
+  password: string;
+  first_name?: string | null;
+  second_name?: string | null;
+}
+
+export interface SignedIn {
+  user: Users.UserRow;
+  tokens: TokenPair;
+}
+
+export interface AuthService {
+  register(input: RegistrationInput, meta: RequestMeta): Promise<Users.UserRow>;
+  registerAndSignIn(input: RegistrationInput, meta: RequestMeta): Promise<SignedIn>;
+  login(login: string, password: string, meta: RequestMeta): Promise<SignedIn>;
+}
+
+export function createAuthService(deps: {
+  db: Db;
+  passwords: PasswordService;
+  sessions: SessionService;
+  audit: AuditService;
+  clock: Clock;
+}): AuthService {
+  const { db, passwords, sessions, audit, clock } = deps;
+
+  async function takenFields(username: string, email: string): Promise<FieldErrors> {
+    const fields: FieldErrors = {};
+    if (await Users.findUserByUsername(db, username)) fields.username = AUTH_MESSAGES.usernameTaken;
+    if (await Users.findUserByEmail(db, email)) fields.email = AUTH_MESSAGES.emailTaken;
+    return fields;
+  }
+
+  async function signIn(user: Users.UserRow, meta: RequestMeta): Promise<SignedIn> {
+    return db.transaction(async (trx) => {
+      const now = clock.now();
+      await Users.updateUser(trx, user.id, { last_login_at: now }, now);
+      const tokens = await sessions.start(user, meta, trx);
+      await audit.record('logged_in', { userId: user.id, meta }, trx);
+      return { user: { ...user, last_login_at: now }, tokens };
+    });
+  }
+
+  const service: AuthService = {
+    async register(input, meta) {
+      const email = input.email.toLowerCase();
+      const policyProblem = checkPasswordPolicy(input.password, { username: input.username, email });
+      if (policyProblem) throw new ValidationError({ password: policyProblem });
+      const taken = await takenFields(input.username, email);
+      if (Object.keys(taken).length > 0) throw new ConflictError(taken);
+
+      const passwordHash = await passwords.hash(input.password);
+      try {
+        return await db.transaction(async (trx) => {
+          const user = await Users.insertUser(trx, {
+            public_id: crypto.randomUUID(),
+            username: input.username,
+            email,
+            first_name: input.first_name || null,
+            second_name: input.second_name || null,
+            password_hash: passwordHash,
+          }, clock.now());
+          await audit.record('registered', { userId: user.id, meta }, trx);
+          return user;
+        });
+      } catch (error) {
+        // Two registrations raced past the check above: the unique index decided.
+        if (!isUniqueViolation(error)) throw error;
+        const column = uniqueViolationColumn(error, ['username', 'email']);
+        throw new ConflictError(column === 'email' ? { email: AUTH_MESSAGES.emailTaken } : { username: AUTH_MESSAGES.usernameTaken });
+      }
+    },
+
+    async registerAndSignIn(input, meta) {
+      return signIn(await service.register(input, meta), meta);
+    },
+
+    /**
+     * One answer for every failure (unknown user, wrong password, disabled account), and the
+     * same work on each path: a bcrypt compare (against a dummy hash when there is no user)
+     * and one audit row.
+     */
+    async login(login, password, meta) {
+      const user = login.includes('@') ? await Users.findUserByEmail(db, login) : await Users.findUserByUsername(db, login);
+      const passwordOk = user ? await passwords.verify(password, user.password_hash) : await passwords.verifyAgainstDummy(password);
+      if (!user || !passwordOk || !user.is_active) {
+        await audit.record('login_failed', { userId: user?.id ?? null, meta, details: { reason: !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive' } });
+        throw new UnauthorizedError(AUTH_MESSAGES.invalidCredentials, 'invalid_credentials');
+      }
+      return signIn(user, meta);
+    },
+  };
+  return service;
+}

@@ -1,0 +1,220 @@
+import crypto from 'node:crypto';
+import type { Config } from '../config/env';
+import type { Db } from '../db/knex';
+import type { Clock } from '../lib/clock';
+import type { RequestMeta } from '../lib/request-meta';
+import * as Sessions from '../models/refresh-session.model';
+import { findUserById, findUserByPublicId, UserRow } from '../models/user.model';
+import type { AuditService } from './audit.service';
+import { AccessClaims, TokenError, TokenService } from './token.service';
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  accessExpiresIn: number;
+  refreshExpiresIn: number;
+  familyId: string;
+  access: AccessClaims;
+}
+
+/** A refresh token that cannot be used: unknown, expired, revoked, or replayed after the grace. */
+export class SessionError extends Error {
+  constructor(readonly reason: 'invalid' | 'reused') {
+    super(`refresh ${reason}`);
+  }
+}
+
+/** What an access token is checked against on every request. */
+export type AccessVerdict = 'ok' | 'stale' | 'revoked';
+
+interface AuthState {
+  tokenVersion: number;
+  isActive: boolean;
+  familyAlive: boolean;
+}
+
+export interface SessionService {
+  start(user: UserRow, meta: RequestMeta, db?: Db): Promise<TokenPair>;
+  rotate(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
+  checkAccess(claims: AccessClaims): Promise<AccessVerdict>;
+  endByRefreshToken(refreshToken: string, meta: RequestMeta): Promise<void>;
+  endFamily(userPublicId: string, familyId: string, meta: RequestMeta): Promise<void>;
+  revokeOtherFamilies(userId: number, keepFamilyId: string | null, reason: string, db?: Db): Promise<number>;
+  listActive(userId: number): Promise<Sessions.ActiveFamily[]>;
+  /** Called after any change to token_version, is_active or a family, so this process sees it at once. */
+  forgetCachedState(): void;
+  prune(): Promise<number>;
+}
+
+/** The database keeps only this digest of a refresh token's jti. */
+export function hashJti(jti: string): string {
+  return crypto.createHash('sha256').update(jti).digest('hex');
+}
+
+/** How long this process may trust a token_version / family answer without asking the database. */
+const AUTH_STATE_TTL_MS = 1000;
+const AUTH_STATE_MAX_ENTRIES = 50_000;
+
+export function createSessionService(deps: {
+  db: Db;
+  tokens: TokenService;
+  audit: AuditService;
+  clock: Clock;
+  jwt: Config['jwt'];
+}): SessionService {
+  const { db, tokens, audit, clock, jwt } = deps;
+  const authStateCache = new Map<string, { state: AuthState | null; until: number }>();
+
+  /** Signs a new pair; nothing is stored until the caller knows the pair may be issued. */
+  function signPair(user: UserRow, familyId: string) {
+    const access = tokens.signAccessToken(user, familyId);
+    const refresh = tokens.signRefreshToken(user.public_id, familyId);
+    const pair: TokenPair = {
+      accessToken: access.token,
+      refreshToken: refresh.token,
+      accessExpiresIn: jwt.accessTtlSeconds,
+      refreshExpiresIn: jwt.refreshTtlSeconds,
+      familyId,
+      access: access.claims,
+    };
+    return { pair, jtiHash: hashJti(refresh.claims.jti), expiresAt: new Date(refresh.claims.exp * 1000) };
+  }
+
+  async function storePair(trx: Db, signed: ReturnType<typeof signPair>, userId: number, familyCreatedAt: Date, meta: RequestMeta) {
+    await Sessions.insertRefreshSession(trx, {
+      jti_hash: signed.jtiHash,
+      family_id: signed.pair.familyId,
+      user_id: userId,
+      family_created_at: familyCreatedAt,
+      created_at: clock.now(),
+      expires_at: signed.expiresAt,
+      user_agent: meta.userAgent,
+      ip: meta.ip,
+    });
+    return signed.pair;
+  }
+
+  async function loadAuthState(publicId: string, familyId: string): Promise<AuthState | null> {
+    const row = await db('users')
+      .where('users.public_id', publicId)
+      .first(
+        'users.token_version',
+        'users.is_active',
+        db.raw(
+          'exists(select 1 from refresh_sessions s where s.user_id = users.id and s.family_id = ? and s.revoked_at is null and s.expires_at > ?) as family_alive',
+          [familyId, clock.now()],
+        ),
+      );
+    if (!row) return null;
+    return { tokenVersion: Number(row.token_version), isActive: Boolean(row.is_active), familyAlive: Boolean(Number(row.family_alive)) };
+  }
+
+  async function endAndAudit(userId: number, familyId: string, meta: RequestMeta): Promise<void> {
+    await db.transaction(async (trx) => {
+      const revoked = await Sessions.revokeFamily(trx, familyId, 'logout', clock.now(), userId);
+      if (revoked > 0) await audit.record('logged_out', { userId, meta, details: { family: familyId } }, trx);
+    });
+    service.forgetCachedState();
+  }
+
+  const service: SessionService = {
+    async start(user, meta, trx = db) {
+      return storePair(trx, signPair(user, crypto.randomUUID()), user.id, clock.now(), meta);
+    },
+
+    /**
+     * Rotation: the presented token is claimed (marked used) and a new pair is minted in the
+     * same family, in one transaction. A token already used within REFRESH_REUSE_GRACE (two
+     * tabs, parallel requests) gets a fresh pair too; after the grace it can only be a replay of
+     * a stolen token, so the whole family is revoked and the event audited.
+     */
+    async rotate(refreshToken, meta) {
+      let claims;
+      try {
+        claims = tokens.verifyRefreshToken(refreshToken);
+      } catch (error) {
+        if (error instanceof TokenError) throw new SessionError('invalid');
+        throw error;
+      }
+      const jtiHash = hashJti(claims.jti);
+      const outcome = await db.transaction(async (trx) => {
+        const row = await Sessions.findRefreshSessionByHash(trx, jtiHash);
+        const now = clock.now();
+        if (!row || row.family_id !== claims.fam || row.revoked_at || row.expires_at <= now) return { kind: 'invalid' as const };
+        const user = await findUserById(trx, row.user_id);
+        if (!user || !user.is_active || user.public_id !== claims.sub) return { kind: 'invalid' as const };
+
+        const signed = signPair(user, row.family_id);
+        // Losing the claim means another request used this token a moment ago: within the grace.
+        const claimed = row.used_at === null && (await Sessions.claimRefreshSession(trx, row.id, signed.jtiHash, now));
+        const usedAt = claimed ? null : (row.used_at ?? now);
+        if (usedAt === null || now.getTime() - usedAt.getTime() <= jwt.reuseGraceSeconds * 1000) {
+          return { kind: 'rotated' as const, pair: await storePair(trx, signed, user.id, row.family_created_at, meta) };
+        }
+        return { kind: 'reused' as const, userId: user.id, familyId: row.family_id };
+      });
+
+      if (outcome.kind === 'rotated') return outcome.pair;
+      if (outcome.kind === 'reused') {
+        await db.transaction(async (trx) => {
+          await Sessions.revokeFamily(trx, outcome.familyId, 'reuse', clock.now(), outcome.userId);
+          await audit.record('refresh_reuse_detected', { userId: outcome.userId, meta, details: { family: outcome.familyId } }, trx);
+        });
+        service.forgetCachedState();
+        throw new SessionError('reused');
+      }
+      throw new SessionError('invalid');
+    },
+
+    async checkAccess(claims) {
+      const key = `${claims.sub}|${claims.sid}`;
+      const cached = authStateCache.get(key);
+      let state: AuthState | null;
+      if (cached && cached.until > Date.now()) {
+        state = cached.state;
+      } else {
+        state = await loadAuthState(claims.sub, claims.sid);
+        if (authStateCache.size >= AUTH_STATE_MAX_ENTRIES) authStateCache.clear();
+        authStateCache.set(key, { state, until: Date.now() + AUTH_STATE_TTL_MS });
+      }
+      if (!state || !state.isActive || !state.familyAlive) return 'revoked';
+      return state.tokenVersion === claims.ver ? 'ok' : 'stale';
+    },
+
+    async endByRefreshToken(refreshToken, meta) {
+      let claims;
+      try {
+        claims = tokens.verifyRefreshToken(refreshToken);
+      } catch {
+        return; // Nothing we issued, or already expired: there is nothing left to revoke.
+      }
+      const row = await Sessions.findRefreshSessionByHash(db, hashJti(claims.jti));
+      if (row && row.family_id === claims.fam) await endAndAudit(row.user_id, row.family_id, meta);
+    },
+
+    async endFamily(userPublicId, familyId, meta) {
+      const user = await findUserByPublicId(db, userPublicId);
+      if (user) await endAndAudit(user.id, familyId, meta);
+    },
+
+    async revokeOtherFamilies(userId, keepFamilyId, reason, trx = db) {
+      const count = await Sessions.revokeUserFamilies(trx, userId, reason, clock.now(), keepFamilyId ?? undefined);
+      service.forgetCachedState();
+      return count;
+    },
+
+    listActive(userId) {
+      return Sessions.listActiveFamilies(db, userId, clock.now());
+    },
+
+    forgetCachedState() {
+      authStateCache.clear();
+    },
+
+    async prune() {
+      const now = clock.now();
+      return Sessions.pruneRefreshSessions(db, now, new Date(now.getTime() - jwt.refreshTtlSeconds * 1000));
+    },
+  };
+  return service;
+}

@@ -1,0 +1,137 @@
+import crypto from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Config } from '../config/env';
+import type { SigningKeys } from '../config/keys';
+import { Clock, secondsSinceEpoch } from '../lib/clock';
+
+interface RegisteredClaims {
+  sub: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  iss: string;
+  aud: string;
+}
+
+export interface AccessClaims extends RegisteredClaims {
+  type: 'access';
+  username: string;
+  is_reader: boolean;
+  is_author: boolean;
+  is_admin: boolean;
+  /** The refresh family (one sign-in) this token belongs to. */
+  sid: string;
+  /** The user's token_version when the token was issued. */
+  ver: number;
+}
+
+export interface RefreshClaims extends RegisteredClaims {
+  type: 'refresh';
+  fam: string;
+}
+
+export interface AccessSubject {
+  public_id: string;
+  username: string;
+  is_reader: boolean;
+  is_author: boolean;
+  is_admin: boolean;
+  token_version: number;
+}
+
+export interface SignedToken<C> {
+  token: string;
+  claims: C;
+}
+
+/** Why a token was refused. Only "expired" is worth telling a client apart: it should refresh. */
+export class TokenError extends Error {
+  constructor(readonly reason: 'expired' | 'invalid') {
+    super(`token ${reason}`);
+  }
+}
+
+export interface TokenService {
+  signAccessToken(subject: AccessSubject, familyId: string): SignedToken<AccessClaims>;
+  signRefreshToken(subjectId: string, familyId: string): SignedToken<RefreshClaims>;
+  verifyAccessToken(token: string): AccessClaims;
+  verifyRefreshToken(token: string): RefreshClaims;
+}
+
+const MAX_TOKEN_LENGTH = 4096;
+
+export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, clock: Clock): TokenService {
+  const { issuer, audience, accessTtlSeconds, refreshTtlSeconds } = jwtConfig;
+
+  function sign<C extends RegisteredClaims>(claims: Omit<C, keyof RegisteredClaims> & { sub: string }, ttl: number): SignedToken<C> {
+    const iat = secondsSinceEpoch(clock);
+    const full = { ...claims, jti: crypto.randomUUID(), iat, exp: iat + ttl, iss: issuer, aud: audience } as unknown as C;
+    const token = jwt.sign(full, keys.signingKey, { algorithm: keys.algorithm, keyid: keys.kid });
+    return { token, claims: full };
+  }
+
+  /**
+   * jsonwebtoken checks the signature with the one pinned algorithm, and iss, aud and exp when
+   * present. It accepts a token with no exp and knows nothing of our `type` claim, so both are
+   * checked here, as is the kid: a token naming a key we do not hold is refused outright.
+   */
+  function verify(token: string, expectedType: 'access' | 'refresh'): Record<string, unknown> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid');
+    const decoded = jwt.decode(token, { complete: true });
+    const kid = decoded?.header.kid;
+    const key = typeof kid === 'string' ? keys.verificationKeys.get(kid) : undefined;
+    if (!decoded || decoded.header.alg !== keys.algorithm || !key) throw new TokenError('invalid');
+
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, key, {
+        algorithms: [keys.algorithm],
+        issuer,
+        audience,
+        clockTimestamp: secondsSinceEpoch(clock),
+      });
+    } catch (error) {
+      throw new TokenError(error instanceof jwt.TokenExpiredError ? 'expired' : 'invalid');
+    }
+    if (!payload || typeof payload !== 'object') throw new TokenError('invalid');
+    const claims = payload as Record<string, unknown>;
+    const wellFormed = typeof claims.exp === 'number' && typeof claims.iat === 'number'
+      && typeof claims.sub === 'string' && typeof claims.jti === 'string' && claims.type === expectedType;
+    if (!wellFormed) throw new TokenError('invalid');
+    return claims;
+  }
+
+  return {
+    signAccessToken(subject, familyId) {
+      return sign<AccessClaims>({
+        sub: subject.public_id,
+        type: 'access',
+        username: subject.username,
+        is_reader: subject.is_reader,
+        is_author: subject.is_author,
+        is_admin: subject.is_admin,
+        sid: familyId,
+        ver: subject.token_version,
+      }, accessTtlSeconds);
+    },
+
+    signRefreshToken(subjectId, familyId) {
+      return sign<RefreshClaims>({ sub: subjectId, type: 'refresh', fam: familyId }, refreshTtlSeconds);
+    },
+
+    verifyAccessToken(token) {
+      const claims = verify(token, 'access');
+      const wellFormed = typeof claims.sid === 'string' && Number.isInteger(claims.ver)
+        && typeof claims.username === 'string' && typeof claims.is_reader === 'boolean'
+        && typeof claims.is_author === 'boolean' && typeof claims.is_admin === 'boolean';
+      if (!wellFormed) throw new TokenError('invalid');
+      return claims as unknown as AccessClaims;
+    },
+
+    verifyRefreshToken(token) {
+      const claims = verify(token, 'refresh');
+      if (typeof claims.fam !== 'string') throw new TokenError('invalid');
+      return claims as unknown as RefreshClaims;
+    },
+  };
+}

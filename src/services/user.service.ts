@@ -1,0 +1,107 @@
+import type { Db } from '../db/knex';
+import { isUniqueViolation } from '../db/knex';
+import { ConflictError, UnauthorizedError, ValidationError } from '../errors/app-error';
+import type { Clock } from '../lib/clock';
+import type { RequestMeta } from '../lib/request-meta';
+import * as Users from '../models/user.model';
+import type { AuditService } from './audit.service';
+import { AUTH_MESSAGES } from './auth.service';
+import { checkPasswordPolicy, PasswordService } from './password.service';
+import type { SessionService, TokenPair } from './session.service';
+
+export const PROFILE_MESSAGES = {
+  currentPasswordNeeded: 'Enter your current password to change your email address.',
+  currentPasswordWrong: 'Your current password is not correct.',
+} as const;
+
+export interface ProfileChanges {
+  first_name?: string | null;
+  second_name?: string | null;
+  email?: string;
+  current_password?: string;
+}
+
+export interface PasswordChange {
+  current_password: string;
+  new_password: string;
+}
+
+export interface UserService {
+  getByPublicId(publicId: string): Promise<Users.UserRow>;
+  updateProfile(publicId: string, changes: ProfileChanges, meta: RequestMeta): Promise<Users.UserRow>;
+  changePassword(publicId: string, change: PasswordChange, meta: RequestMeta): Promise<TokenPair>;
+}
+
+export function createUserService(deps: {
+  db: Db;
+  passwords: PasswordService;
+  sessions: SessionService;
+  audit: AuditService;
+  clock: Clock;
+}): UserService {
+  const { db, passwords, sessions, audit, clock } = deps;
+
+  const service: UserService = {
+    async getByPublicId(publicId) {
+      const user = await Users.findUserByPublicId(db, publicId);
+      if (!user) throw new UnauthorizedError();
+      return user;
+    },
+
+    /** Names change freely; the email only with the current password, as Devise and Django ask. */
+    async updateProfile(publicId, changes, meta) {
+      const user = await service.getByPublicId(publicId);
+      const patch: Users.UserPatch = {};
+      if (changes.first_name !== undefined) patch.first_name = changes.first_name || null;
+      if (changes.second_name !== undefined) patch.second_name = changes.second_name || null;
+
+      const email = changes.email?.toLowerCase();
+      if (email !== undefined && email !== user.email) {
+        if (!changes.current_password) throw new ValidationError({ current_password: PROFILE_MESSAGES.currentPasswordNeeded });
+        if (!(await passwords.verify(changes.current_password, user.password_hash))) {
+          throw new ValidationError({ current_password: PROFILE_MESSAGES.currentPasswordWrong });
+        }
+        if (await Users.findUserByEmail(db, email)) throw new ConflictError({ email: AUTH_MESSAGES.emailTaken });
+        patch.email = email;
+      }
+      if (Object.keys(patch).length === 0) return user;
+
+      try {
+        await db.transaction(async (trx) => {
+          await Users.updateUser(trx, user.id, patch, clock.now());
+          await audit.record('profile_updated', { userId: user.id, meta, details: { fields: Object.keys(patch) } }, trx);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ConflictError({ email: AUTH_MESSAGES.emailTaken });
+        throw error;
+      }
+      return service.getByPublicId(publicId);
+    },
+
+    /**
+     * A new password ends every session, this one included, and starts a fresh one for this
+     * device: a thief holding any earlier token, even this browser's, is out at once.
+     */
+    async changePassword(publicId, change, meta) {
+      const user = await service.getByPublicId(publicId);
+      if (!(await passwords.verify(change.current_password, user.password_hash))) {
+        throw new ValidationError({ current_password: PROFILE_MESSAGES.currentPasswordWrong });
+      }
+      const policyProblem = checkPasswordPolicy(change.new_password, { username: user.username, email: user.email });
+      if (policyProblem) throw new ValidationError({ new_password: policyProblem });
+
+      const passwordHash = await passwords.hash(change.new_password);
+      const tokens = await db.transaction(async (trx) => {
+        const now = clock.now();
+        await Users.updateUser(trx, user.id, { password_hash: passwordHash }, now);
+        await Users.bumpTokenVersion(trx, user.id, now);
+        await sessions.revokeOtherFamilies(user.id, null, 'password_change', trx);
+        await audit.record('password_changed', { userId: user.id, meta }, trx);
+        return sessions.start({ ...user, token_version: user.token_version + 1 }, meta, trx);
+      });
+      sessions.forgetCachedState();
+      return tokens;
+    },
+  };
+  return service;
+}

@@ -1,0 +1,12 @@
+import type { Config } from '../config/env';
+import type { SigningKeys } from '../config/keys';
+import type { Db } from '../db/knex';
+import type { Services } from '../services';
+
+/** Everything a router needs, built once by createApp. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  keys: SigningKeys;
+  services: Services;
+}

@@ -1,0 +1,55 @@
+import { body } from 'express-validator';
+import { confirmationField, emailField, FIELD_MESSAGES, nameField, newPasswordField, optionalText, passwordField, usernameField } from './fields';
+
+const identityOf = (req: { body?: Record<string, unknown> }) => ({
+  username: typeof req.body?.username === 'string' ? req.body.username : undefined,
+  email: typeof req.body?.email === 'string' ? req.body.email : undefined,
+});
+
+export const registerForm = [
+  usernameField(),
+  emailField(),
+  newPasswordField('password', identityOf),
+  confirmationField('password_confirmation', 'password', true),
+  nameField('first_name'),
+  nameField('second_name'),
+];
+
+/** The API asks for the confirmation only if it is sent; a script has no typo to catch. */
+export const registerApi = [
+  usernameField(),
+  emailField(),
+  newPasswordField('password', identityOf),
+  confirmationField('password_confirmation', 'password', false),
+  nameField('first_name'),
+  nameField('second_name'),
+];
+
+function loginField(field: string) {
+  return body(field)
+    .exists({ values: 'undefined' }).withMessage(FIELD_MESSAGES.required('Username or email')).bail()
+    .custom((value) => typeof value === 'string').withMessage(FIELD_MESSAGES.notText('Username or email')).bail()
+    .trim()
+    .notEmpty().withMessage(FIELD_MESSAGES.required('Username or email')).bail()
+    .isLength({ max: 254 }).withMessage('Username or email is too long.');
+}
+
+export const loginForm = [loginField('login'), passwordField('password'), optionalText('next')];
+
+/** The API also takes `username` or `email` in place of `login`. */
+export const loginApi = [
+  body().custom((value) => {
+    const present = ['login', 'username', 'email'].filter((field) => value?.[field] !== undefined);
+    if (present.length === 0) throw new Error(FIELD_MESSAGES.required('Username or email'));
+    return true;
+  }),
+  ...['login', 'username', 'email'].map((field) => loginField(field).optional({ values: 'undefined' })),
+  passwordField('password'),
+];
+
+export const refreshApi = [
+  body('refresh_token')
+    .exists({ values: 'undefined' }).withMessage('Send the refresh_token.').bail()
+    .custom((value) => typeof value === 'string' && value.length > 0 && value.length <= 4096)
+    .withMessage('refresh_token must be a single text value.'),
+];
