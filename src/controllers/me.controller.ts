@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
-import { setAuthCookies } from '../lib/auth-cookies';
+import { clearAuthCookies, setAuthCookies } from '../lib/auth-cookies';
+import { deviceLabel } from '../lib/device-label';
 import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
 import { toPublicUser } from '../presenters/user.presenter';
@@ -26,6 +27,41 @@ export function createMeController({ config, services }: AppContext) {
       await services.users.updateProfile(signedInUser(req).id, matchedData(req) as ProfileChanges, requestMeta(req));
       res.flash('success', 'Your profile has been updated.');
       res.redirect(303, '/me');
+    },
+
+    async sessions(req: Request, res: Response) {
+      const current = signedInUser(req);
+      const sessions = (await services.sessions.listForUser(current.id)).map((session) => ({
+        id: session.family_id,
+        device: deviceLabel(session.user_agent),
+        ip: session.ip ?? 'unknown',
+        startedAt: session.started_at.toISOString(),
+        lastUsedAt: session.last_used_at.toISOString(),
+        isCurrent: session.family_id === current.sessionId,
+      }));
+      sessions.sort((a, b) => Number(b.isCurrent) - Number(a.isCurrent));
+      res.render('me/sessions', { title: 'Your sessions', sessions });
+    },
+
+    async revokeSession(req: Request, res: Response) {
+      const current = signedInUser(req);
+      const familyId = String(req.params.id);
+      if (familyId === current.sessionId) {
+        await services.sessions.endFamily(current.id, familyId, requestMeta(req));
+        clearAuthCookies(res, config);
+        res.flash('info', 'You signed out this device.');
+        return res.redirect(303, '/auth/login');
+      }
+      const revoked = await services.sessions.revokeOne(current.id, familyId, requestMeta(req));
+      res.flash(revoked ? 'success' : 'info', revoked ? 'That session was signed out.' : 'That session had already ended.');
+      res.redirect(303, '/me/sessions');
+    },
+
+    async revokeOtherSessions(req: Request, res: Response) {
+      const current = signedInUser(req);
+      await services.sessions.revokeOthers(current.id, current.sessionId, requestMeta(req));
+      res.flash('success', 'All your other sessions were signed out.');
+      res.redirect(303, '/me/sessions');
     },
 
     async changePassword(req: Request, res: Response) {

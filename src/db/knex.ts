@@ -64,7 +64,7 @@ function mysqlConfig(url: string): Knex.Config {
       user: decodeURIComponent(parsed.username),
       password: decodeURIComponent(parsed.password),
       database: decodeURIComponent(parsed.pathname.slice(1)),
-      charset: 'utf8mb4_unicode_ci',
+      charset: 'utf8mb4',
       // Dates are written and read as UTC whatever the server's or the host's time zone.
       timezone: 'Z',
       connectTimeout: 5000,

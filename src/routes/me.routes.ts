@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { createMeController } from '../controllers/me.controller';
 import { form } from '../middleware/form';
+import { requireUuidParam } from '../middleware/params';
 import { requireUser } from '../middleware/require-auth';
 import { validate } from '../middleware/validate';
 import type { AppContext } from '../types/context';
@@ -15,5 +16,8 @@ export function meRoutes(ctx: AppContext): Router {
   router.get('/', me.show);
   router.post('/', form(profilePage), validate(...profileUpdate), me.update);
   router.post('/password', form(passwordPage), validate(...passwordChangeForm), me.changePassword);
+  router.get('/sessions', me.sessions);
+  router.post('/sessions/revoke-others', me.revokeOtherSessions);
+  router.post('/sessions/:id/revoke', requireUuidParam('id'), me.revokeSession);
   return router;
 }

@@ -41,6 +41,11 @@ export interface SessionService {
   endFamily(userPublicId: string, familyId: string, meta: RequestMeta): Promise<void>;
   revokeOtherFamilies(userId: number, keepFamilyId: string | null, reason: string, db?: Db): Promise<number>;
   listActive(userId: number): Promise<Sessions.ActiveFamily[]>;
+  listForUser(userPublicId: string): Promise<Sessions.ActiveFamily[]>;
+  /** "Sign out" on the sessions page: ends one of the user's own sign-ins. False when it was not theirs or not live. */
+  revokeOne(userPublicId: string, familyId: string, meta: RequestMeta): Promise<boolean>;
+  /** "Sign out all other sessions": every sign-in of the user except the one making the request. */
+  revokeOthers(userPublicId: string, keepFamilyId: string, meta: RequestMeta): Promise<number>;
   /** Called after any change to token_version, is_active or a family, so this process sees it at once. */
   forgetCachedState(): void;
   prune(): Promise<number>;
@@ -205,6 +210,35 @@ export function createSessionService(deps: {
 
     listActive(userId) {
       return Sessions.listActiveFamilies(db, userId, clock.now());
+    },
+
+    async listForUser(userPublicId) {
+      const user = await findUserByPublicId(db, userPublicId);
+      return user ? Sessions.listActiveFamilies(db, user.id, clock.now()) : [];
+    },
+
+    async revokeOne(userPublicId, familyId, meta) {
+      const user = await findUserByPublicId(db, userPublicId);
+      if (!user) return false;
+      const revoked = await db.transaction(async (trx) => {
+        const count = await Sessions.revokeFamily(trx, familyId, 'user_revoked', clock.now(), user.id);
+        if (count > 0) await audit.record('sessions_revoked', { userId: user.id, meta, details: { scope: 'one', family: familyId } }, trx);
+        return count;
+      });
+      service.forgetCachedState();
+      return revoked > 0;
+    },
+
+    async revokeOthers(userPublicId, keepFamilyId, meta) {
+      const user = await findUserByPublicId(db, userPublicId);
+      if (!user) return 0;
+      const revoked = await db.transaction(async (trx) => {
+        const count = await Sessions.revokeUserFamilies(trx, user.id, 'user_revoked', clock.now(), keepFamilyId);
+        await audit.record('sessions_revoked', { userId: user.id, meta, details: { scope: 'others', tokens: count } }, trx);
+        return count;
+      });
+      service.forgetCachedState();
+      return revoked;
     },
 
     forgetCachedState() {

@@ -13,3 +13,4 @@ export const passwordChangeForm = [
   newPasswordField('new_password', () => ({})),
   confirmationField('password_confirmation', 'new_password', true),
 ];
+
