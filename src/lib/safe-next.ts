@@ -17,5 +17,7 @@ export function safeNextPath(next: unknown): string | undefined {
     return undefined;
   }
   if (url.origin !== PLACEHOLDER_ORIGIN) return undefined;
-  return `${url.pathname}${url.search}${url.hash}`;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // The parser resolves dot segments, so "/.//evil.test" comes out as "//evil.test": check again.
+  return path.startsWith('//') ? undefined : path;
 }

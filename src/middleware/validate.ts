@@ -9,6 +9,11 @@ import { FieldErrors, ValidationError } from '../errors/app-error';
  */
 export function validate(...chains: ValidationChain[]) {
   return [
+    // A JSON array has no fields: refused, rather than read as "nothing to change".
+    function rejectArrayBody(req: Request, _res: Response, next: NextFunction) {
+      if (Array.isArray(req.body)) throw new ValidationError({}, 'The request body must be a JSON object.');
+      next();
+    },
     ...chains,
     function rejectInvalid(req: Request, _res: Response, next: NextFunction) {
       const result = validationResult(req);

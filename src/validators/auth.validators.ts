@@ -31,15 +31,18 @@ function loginField(field: string) {
     .custom((value) => typeof value === 'string').withMessage(FIELD_MESSAGES.notText('Username or email')).bail()
     .trim()
     .notEmpty().withMessage(FIELD_MESSAGES.required('Username or email')).bail()
-    .isLength({ max: 254 }).withMessage('Username or email is too long.');
+    .isLength({ max: 254 }).withMessage('Username or email is too long.').bail()
+    // Usernames and addresses are printable ASCII. Anything else could only ever match through
+    // MySQL's accent- and width-folding collation ("ａｌｉｃｅ" = "alice"): refuse it up front.
+    .matches(/^[\x21-\x7e]+$/).withMessage(FIELD_MESSAGES.login);
 }
 
 export const loginForm = [loginField('login'), passwordField('password'), optionalText('next')];
 
 /** The API also takes `username` or `email` in place of `login`. */
 export const loginApi = [
-  body().custom((value) => {
-    const present = ['login', 'username', 'email'].filter((field) => value?.[field] !== undefined);
+  body('login').custom((_value, { req }) => {
+    const present = ['login', 'username', 'email'].filter((field) => req.body?.[field] !== undefined);
     if (present.length === 0) throw new Error(FIELD_MESSAGES.required('Username or email'));
     return true;
   }),

@@ -1,10 +1,10 @@
-import { emailField, nameField, newPasswordField, confirmationField, passwordField } from './fields';
+import { confirmationField, emailField, nameField, newPasswordField, optionalPasswordField, passwordField } from './fields';
 
 export const profileUpdate = [
   nameField('first_name'),
   nameField('second_name'),
   emailField({ required: false }),
-  passwordField('current_password', 'Current password').optional({ values: 'falsy' }),
+  optionalPasswordField('current_password', 'Current password'),
 ];
 
 export const passwordChangeForm = [

@@ -1,0 +1,69 @@
+import request from 'supertest';
+import { createUser, signIn } from '../helpers/factories';
+import { GENEROUS_LIMITS } from '../helpers/http';
+import { makeTestApp, TestApp } from '../helpers/make-app';
+import type { Browser } from '../helpers/browser';
+
+let t: TestApp;
+let browser: Browser;
+beforeAll(async () => {
+  t = await makeTestApp({ env: GENEROUS_LIMITS });
+  browser = await signIn(t, await createUser(t));
+});
+afterAll(() => t.close());
+
+function directives(csp: string): Map<string, string[]> {
+  return new Map(csp.split(';').map((part) => part.trim().split(/\s+/)).filter((words) => words[0]).map(([name, ...values]) => [name!, values]));
+}
+
+function expectSecurityHeaders(res: request.Response): void {
+  const csp = res.headers['content-security-policy'];
+  expect(csp).toEqual(expect.any(String));
+  const policy = directives(String(csp));
+  const scriptSources = policy.get('script-src') ?? policy.get('default-src');
+  expect(scriptSources).toBeDefined();
+  expect(scriptSources).not.toContain("'unsafe-inline'");
+  expect(scriptSources).not.toContain("'unsafe-eval'");
+  expect(scriptSources).not.toContain('*');
+  expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
+  expect(policy.get('object-src')).toEqual(["'none'"]);
+  expect(res.headers['x-content-type-options']).toBe('nosniff');
+  expect(res.headers['referrer-policy']).toMatch(/^(no-referrer|same-origin|strict-origin|strict-origin-when-cross-origin)$/);
+  expect(res.headers['x-powered-by']).toBeUndefined();
+}
+
+/** The CSP forbids inline script and style, so the markup must not rely on them. */
+function expectNoInlineCode(html: string): void {
+  for (const tag of html.match(/<script\b[^>]*>/g) ?? []) expect(tag).toMatch(/\bsrc="\/[^"]+"/);
+  expect(html).not.toMatch(/<style\b/);
+  expect(html).not.toMatch(/\sstyle="/);
+  expect(html).not.toMatch(/\son[a-z]+="/);
+  expect(html).not.toMatch(/href="javascript:/i);
+}
+
+describe('security headers', () => {
+  it.each(['/', '/auth/login', '/auth/register', '/auth/logout', '/no-such-page', '/me'])('on the anonymous page %s', async (path) => {
+    const res = await request(t.app).get(path);
+    expectSecurityHeaders(res);
+    if (res.type === 'text/html') expectNoInlineCode(res.text);
+  });
+
+  it.each(['/', '/me', '/auth/logout', '/no-such-page'])('on the signed-in page %s', async (path) => {
+    const res = await browser.get(path);
+    expect(res.type).toBe('text/html');
+    expectSecurityHeaders(res);
+    expectNoInlineCode(res.text);
+  });
+
+  it.each(['/healthz', '/.well-known/jwks.json', '/api/me', '/api/nope', '/css/app.css', '/js/app.js'])('on %s', async (path) => {
+    expectSecurityHeaders(await request(t.app).get(path));
+  });
+
+  it('on a refused POST (403) and a failed form (422)', async () => {
+    expectSecurityHeaders(await request(t.app).post('/auth/login').type('form').send({ login: 'x', password: 'y' }));
+    await browser.get('/me');
+    const res = await browser.submit('/me', { email: 'not an email' });
+    expect(res.status).toBe(422);
+    expectSecurityHeaders(res);
+  });
+});
