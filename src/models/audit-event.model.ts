@@ -36,3 +36,50 @@ export async function listAuditEventsForUser(db: Db, userId: number, limit: numb
   const rows = await db(TABLE).where({ user_id: userId }).orderBy('id', 'desc').limit(limit);
   return rows.map(toAuditEventRow);
 }
+
+/** What the admin's audit page filters on; every part is optional. */
+export interface AuditFilter {
+  userId?: number;
+  event?: string;
+  since?: Date;
+}
+
+/** An event with the public id and name of the user it is about and of the admin who acted. */
+export interface NamedAuditEventRow extends AuditEventRow {
+  user_public_id: string | null;
+  username: string | null;
+  actor_public_id: string | null;
+  actor_username: string | null;
+}
+
+function filtered(db: Db, filter: AuditFilter) {
+  const query = db(TABLE);
+  if (filter.userId !== undefined) query.where(`${TABLE}.user_id`, filter.userId);
+  if (filter.event !== undefined) query.where(`${TABLE}.event`, filter.event);
+  if (filter.since !== undefined) query.where(`${TABLE}.created_at`, '>=', filter.since);
+  return query;
+}
+
+/** Newest first. */
+export async function listAuditEvents(db: Db, filter: AuditFilter, limit: number, offset: number): Promise<NamedAuditEventRow[]> {
+  const rows = await filtered(db, filter)
+    .leftJoin('users as subject', 'subject.id', `${TABLE}.user_id`)
+    .leftJoin('users as actor', 'actor.id', `${TABLE}.actor_id`)
+    .select(`${TABLE}.*`, 'subject.public_id as user_public_id', 'subject.username as username',
+      'actor.public_id as actor_public_id', 'actor.username as actor_username')
+    .orderBy(`${TABLE}.id`, 'desc')
+    .limit(limit)
+    .offset(offset);
+  return rows.map((raw: Record<string, unknown>) => ({
+    ...toAuditEventRow(raw),
+    user_public_id: (raw.user_public_id as string | null) ?? null,
+    username: (raw.username as string | null) ?? null,
+    actor_public_id: (raw.actor_public_id as string | null) ?? null,
+    actor_username: (raw.actor_username as string | null) ?? null,
+  }));
+}
+
+export async function countAuditEvents(db: Db, filter: AuditFilter): Promise<number> {
+  const row = await filtered(db, filter).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}

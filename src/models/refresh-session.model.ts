@@ -118,3 +118,9 @@ export async function familyBelongsToUser(db: Db, familyId: string, userId: numb
 export async function pruneRefreshSessions(db: Db, now: Date, revokedBefore: Date): Promise<number> {
   return db(TABLE).where('expires_at', '<', now).orWhere('revoked_at', '<', revokedBefore).delete();
 }
+
+/** How many sign-ins (families) are live right now, across every user. */
+export async function countActiveFamilies(db: Db, now: Date): Promise<number> {
+  const row = await db(TABLE).whereNull('revoked_at').where('expires_at', '>', now).countDistinct({ n: 'family_id' }).first();
+  return Number(row?.n ?? 0);
+}

@@ -90,3 +90,34 @@ export async function updateUser(db: Db, id: number, patch: UserPatch, now: Date
 export async function bumpTokenVersion(db: Db, id: number, now: Date): Promise<void> {
   await db(TABLE).where({ id }).update({ token_version: db.raw('token_version + 1'), updated_at: now });
 }
+
+/** `q` matches the username, email or names anywhere; LIKE wildcards typed in it match literally. */
+function matching(db: Db, q: string | undefined) {
+  const query = db(TABLE);
+  if (!q) return query;
+  const pattern = `%${q.replace(/[!%_]/g, '!$&')}%`;
+  return query.where((where) => {
+    for (const column of ['username', 'email', 'first_name', 'second_name']) where.orWhereRaw("?? like ? escape '!'", [column, pattern]);
+  });
+}
+
+/** The admin's user list: newest accounts first. */
+export async function searchUsers(db: Db, q: string | undefined, limit: number, offset: number): Promise<UserRow[]> {
+  const rows = await matching(db, q).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).offset(offset);
+  return rows.map(toUserRow);
+}
+
+export async function countUsers(db: Db, q?: string): Promise<number> {
+  const row = await matching(db, q).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * The ids of the active admins. With `forUpdate` (MySQL, inside a transaction) their rows stay
+ * locked until it ends, so two admins demoting each other at once cannot both succeed.
+ */
+export async function listActiveAdminIds(db: Db, options: { forUpdate: boolean }): Promise<number[]> {
+  const query = db(TABLE).where({ is_admin: true, is_active: true }).select('id').orderBy('id');
+  const rows = options.forUpdate ? await query.forUpdate() : await query;
+  return rows.map((row: { id: unknown }) => Number(row.id));
+}

@@ -1,0 +1,67 @@
+import type { Request, Response } from 'express';
+import { matchedData } from 'express-validator';
+import { deviceLabel } from '../lib/device-label';
+import { requestMeta } from '../lib/request-meta';
+import { signedInUser } from '../middleware/require-auth';
+import type { AccountFlags } from '../services/admin.service';
+import { AUDIT_EVENTS, AuditEventName } from '../services/audit.service';
+import type { AppContext } from '../types/context';
+
+/**
+ * The public_id in the path, as we issue them: lower-case. (MySQL would match an upper-case
+ * copy and SQLite would not; this way both engines answer alike.)
+ */
+function targetId(req: Request): string {
+  return String(req.params.id).toLowerCase();
+}
+
+export function createAdminController({ services }: AppContext) {
+  return {
+    /**
+     * Before the user page and its form: the page's data goes into res.locals, so a refused
+     * POST re-renders the page with it (the error handler no longer sees the route's params).
+     */
+    async loadUser(req: Request, res: Response, next: () => void) {
+      const detail = await services.admin.getUser(targetId(req));
+      const sessions = detail.sessions.map((session) => ({ ...session, device: deviceLabel(session.user_agent) }));
+      Object.assign(res.locals, { ...detail, sessions, isSelf: detail.user.id === signedInUser(req).id });
+      next();
+    },
+
+    async dashboard(_req: Request, res: Response) {
+      res.render('admin/dashboard', { title: 'Admin', ...(await services.admin.dashboard()) });
+    },
+
+    async users(req: Request, res: Response) {
+      const { q = '', page = 1 } = matchedData(req, { locations: ['query'] }) as { q?: string; page?: number };
+      res.render('admin/users', { title: 'Users', q, users: await services.admin.listUsers(q || undefined, page) });
+    },
+
+    showUser(_req: Request, res: Response) {
+      res.render('admin/user', { title: res.locals.user.username });
+    },
+
+    async updateUser(req: Request, res: Response) {
+      const flags = matchedData(req) as AccountFlags;
+      const target = targetId(req);
+      const { changed } = await services.admin.updateAccount(signedInUser(req).id, target, flags, requestMeta(req));
+      if (!changed) res.flash('info', 'Nothing changed.');
+      else if (!flags.is_active) res.flash('success', 'Saved. The account is disabled and signed out everywhere.');
+      else res.flash('success', 'Roles updated. They apply from the user\'s next request; nobody was signed out.');
+      res.redirect(303, `/admin/users/${target}`);
+    },
+
+    async revokeSessions(req: Request, res: Response) {
+      const target = targetId(req);
+      const count = await services.admin.revokeSessions(signedInUser(req).id, target, requestMeta(req));
+      res.flash('success', `Signed out everywhere: ${count} session token(s) revoked.`);
+      res.redirect(303, `/admin/users/${target}`);
+    },
+
+    async audit(req: Request, res: Response) {
+      const { user = '', event = '', page = 1 } = matchedData(req, { locations: ['query'] }) as { user?: string; event?: string; page?: number };
+      const result = await services.admin.listAudit({ user: user || undefined, event: (event || undefined) as AuditEventName | undefined, page });
+      res.render('admin/audit', { title: 'Audit log', filters: { user, event }, eventNames: AUDIT_EVENTS, ...result });
+    },
+  };
+}

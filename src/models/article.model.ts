@@ -1,0 +1,74 @@
+import { Db, toDate } from '../db/knex';
+
+export interface ArticleRow {
+  id: number;
+  author_id: number;
+  title: string;
+  body: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** An article with the public face of its author, as the pages and the API show it. */
+export interface ArticleWithAuthorRow extends ArticleRow {
+  author_public_id: string;
+  author_username: string;
+}
+
+export type NewArticle = Pick<ArticleRow, 'author_id' | 'title' | 'body'>;
+export type ArticlePatch = Partial<Pick<ArticleRow, 'title' | 'body'>>;
+
+const TABLE = 'articles';
+
+function toArticleRow(raw: Record<string, unknown>): ArticleRow {
+  return {
+    id: Number(raw.id),
+    author_id: Number(raw.author_id),
+    title: String(raw.title),
+    body: String(raw.body),
+    created_at: toDate(raw.created_at),
+    updated_at: toDate(raw.updated_at),
+  };
+}
+
+function toArticleWithAuthor(raw: Record<string, unknown>): ArticleWithAuthorRow {
+  return { ...toArticleRow(raw), author_public_id: String(raw.author_public_id), author_username: String(raw.author_username) };
+}
+
+function withAuthor(db: Db) {
+  return db(TABLE)
+    .join('users', 'users.id', `${TABLE}.author_id`)
+    .select(`${TABLE}.*`, 'users.public_id as author_public_id', 'users.username as author_username');
+}
+
+export async function findArticleById(db: Db, id: number): Promise<ArticleWithAuthorRow | undefined> {
+  const raw = await withAuthor(db).where(`${TABLE}.id`, id).first();
+  return raw ? toArticleWithAuthor(raw) : undefined;
+}
+
+/** Newest first; the id breaks ties between articles written in the same millisecond. */
+export async function listArticles(db: Db, limit: number, offset: number): Promise<ArticleWithAuthorRow[]> {
+  const rows = await withAuthor(db)
+    .orderBy([{ column: `${TABLE}.created_at`, order: 'desc' }, { column: `${TABLE}.id`, order: 'desc' }])
+    .limit(limit)
+    .offset(offset);
+  return rows.map(toArticleWithAuthor);
+}
+
+export async function countArticles(db: Db): Promise<number> {
+  const row = await db(TABLE).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}
+
+export async function insertArticle(db: Db, article: NewArticle, now: Date): Promise<number> {
+  const [id] = await db(TABLE).insert({ ...article, created_at: now, updated_at: now });
+  return Number(id);
+}
+
+export async function updateArticle(db: Db, id: number, patch: ArticlePatch, now: Date): Promise<void> {
+  await db(TABLE).where({ id }).update({ ...patch, updated_at: now });
+}
+
+export async function deleteArticle(db: Db, id: number): Promise<number> {
+  return db(TABLE).where({ id }).delete();
+}

@@ -1,0 +1,243 @@
+import { Db, engineOf } from '../db/knex';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors/app-error';
+import type { Clock } from '../lib/clock';
+import { offsetOf, Paged, paged } from '../lib/pagination';
+import type { RequestMeta } from '../lib/request-meta';
+import * as AuditEvents from '../models/audit-event.model';
+import type { ActiveFamily } from '../models/refresh-session.model';
+import { countActiveFamilies } from '../models/refresh-session.model';
+import * as Users from '../models/user.model';
+import { PublicUser, toPublicUser } from '../presenters/user.presenter';
+import type { AuditEventName, AuditService } from './audit.service';
+import type { SessionService } from './session.service';
+
+export const USERS_PER_PAGE = 20;
+export const AUDIT_EVENTS_PER_PAGE = 50;
+const DETAIL_EVENTS = 20;
+const DASHBOARD_EVENTS = 10;
+const RECENT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export const ADMIN_MESSAGES = {
+  userNotFound: 'There is no such user.',
+  selfDemotion: 'You cannot remove your own admin role. Another admin must do it, so that someone can always undo a mistake.',
+  selfDisable: 'You cannot disable your own account. Another admin must do it, so that you cannot lock yourself out.',
+  lastAdmin: 'This is the last active admin, and the site must always have one. Make someone else an admin first.',
+} as const;
+
+/** The checkboxes of the user page: the whole desired state, an unchecked box being false. */
+export interface AccountFlags {
+  is_reader: boolean;
+  is_author: boolean;
+  is_admin: boolean;
+  is_active: boolean;
+}
+
+export interface PublicAuditEvent {
+  id: number;
+  event: string;
+  user: { id: string; username: string } | null;
+  actor: { id: string; username: string } | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export interface UserDetail {
+  user: PublicUser;
+  sessions: ActiveFamily[];
+  events: PublicAuditEvent[];
+}
+
+export interface Dashboard {
+  users: number;
+  activeSessions: number;
+  recentAuditEvents: number;
+  latestEvents: PublicAuditEvent[];
+}
+
+export interface AuditQuery {
+  /** A public id or a username. */
+  user?: string;
+  event?: AuditEventName;
+  page: number;
+}
+
+export interface AdminService {
+  listUsers(q: string | undefined, page: number): Promise<Paged<PublicUser>>;
+  getUser(publicId: string): Promise<UserDetail>;
+  updateAccount(actorId: string, targetId: string, flags: AccountFlags, meta: RequestMeta): Promise<{ changed: boolean }>;
+  revokeSessions(actorId: string, targetId: string, meta: RequestMeta): Promise<number>;
+  provisionAccount(publicId: string, roles: Pick<AccountFlags, 'is_author' | 'is_admin'>, meta: RequestMeta): Promise<PublicUser>;
+  dashboard(): Promise<Dashboard>;
+  listAudit(query: AuditQuery): Promise<{ events: Paged<PublicAuditEvent>; user: PublicUser | null }>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toPublicAuditEvent(row: AuditEvents.NamedAuditEventRow): PublicAuditEvent {
+  const named = (id: string | null, username: string | null) => (id && username ? { id, username } : null);
+  return {
+    id: row.id,
+    event: row.event,
+    user: named(row.user_public_id, row.username),
+    actor: named(row.actor_public_id, row.actor_username),
+    ip: row.ip,
+    user_agent: row.user_agent,
+    details: row.details,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+const roleNames = (u: Pick<AccountFlags, 'is_reader' | 'is_author' | 'is_admin'>) =>
+  (['reader', 'author', 'admin'] as const).filter((role) => u[`is_${role}`]);
+
+export function createAdminService(deps: { db: Db; sessions: SessionService; audit: AuditService; clock: Clock }): AdminService {
+  const { db, sessions, audit, clock } = deps;
+
+  async function findTarget(trx: Db, publicId: string): Promise<Users.UserRow> {
+    const user = await Users.findUserByPublicId(trx, publicId);
+    if (!user) throw new NotFoundError(ADMIN_MESSAGES.userNotFound);
+    return user;
+  }
+
+  /** Read inside the transaction, after the admin rows are locked: the token said admin a moment ago, the row decides. */
+  async function requireAdmin(trx: Db, actorId: string): Promise<Users.UserRow> {
+    const actor = await Users.findUserByPublicId(trx, actorId);
+    if (!actor) throw new UnauthorizedError();
+    if (!actor.is_admin || !actor.is_active) throw new ForbiddenError();
+    return actor;
+  }
+
+  /**
+   * The safety rules, in this order: an admin cannot demote or disable themselves (someone else
+   * must always be able to undo it), and the last active admin can never lose the role or be
+   * disabled, even when two admins demote each other at the same moment.
+   */
+  function checkSafety(actorId: string, target: Users.UserRow, flags: AccountFlags, activeAdminIds: number[]): void {
+    if (target.public_id === actorId) {
+      if (target.is_admin && !flags.is_admin) throw new ValidationError({ is_admin: ADMIN_MESSAGES.selfDemotion }, ADMIN_MESSAGES.selfDemotion);
+      if (!flags.is_active) throw new ValidationError({ is_active: ADMIN_MESSAGES.selfDisable }, ADMIN_MESSAGES.selfDisable);
+    }
+    const losesAdmin = activeAdminIds.includes(target.id) && !(flags.is_admin && flags.is_active);
+    if (losesAdmin && activeAdminIds.length === 1) {
+      throw new ConflictError({ [flags.is_admin ? 'is_active' : 'is_admin']: ADMIN_MESSAGES.lastAdmin }, ADMIN_MESSAGES.lastAdmin);
+    }
+  }
+
+  async function auditChanges(trx: Db, target: Users.UserRow, actor: Users.UserRow, flags: AccountFlags, revoked: number, meta: RequestMeta) {
+    const entry = { userId: target.id, actorId: actor.id, meta };
+    const from = roleNames(target);
+    const to = roleNames(flags);
+    if (from.join() !== to.join()) await audit.record('roles_changed', { ...entry, details: { from, to } }, trx);
+    if (target.is_active && !flags.is_active) await audit.record('user_disabled', { ...entry, details: { sessions_revoked: revoked } }, trx);
+    if (!target.is_active && flags.is_active) await audit.record('user_enabled', entry, trx);
+  }
+
+  return {
+    async listUsers(q, page) {
+      const [rows, total] = await Promise.all([
+        Users.searchUsers(db, q, USERS_PER_PAGE, offsetOf(page, USERS_PER_PAGE)),
+        Users.countUsers(db, q),
+      ]);
+      return paged(rows.map(toPublicUser), page, USERS_PER_PAGE, total);
+    },
+
+    async getUser(publicId) {
+      const user = await findTarget(db, publicId);
+      const [active, events] = await Promise.all([
+        sessions.listActive(user.id),
+        AuditEvents.listAuditEvents(db, { userId: user.id }, DETAIL_EVENTS, 0),
+      ]);
+      return { user: toPublicUser(user), sessions: active, events: events.map(toPublicAuditEvent) };
+    },
+
+    /**
+     * A role change bumps token_version only: the user's next request swaps its token for one
+     * with the new roles, silently, through the refresh cookie. Disabling also revokes every
+     * refresh session, so the next request by cookie or Bearer is refused.
+     */
+    async updateAccount(actorId, targetId, flags, meta) {
+      const changed = await db.transaction(async (trx) => {
+        const activeAdminIds = await Users.listActiveAdminIds(trx, { forUpdate: engineOf(db) === 'mysql' });
+        const target = await findTarget(trx, targetId);
+        checkSafety(actorId, target, flags, activeAdminIds);
+        const actor = await requireAdmin(trx, actorId);
+        const patch: Users.UserPatch = {};
+        for (const key of ['is_reader', 'is_author', 'is_admin', 'is_active'] as const) {
+          if (target[key] !== flags[key]) patch[key] = flags[key];
+        }
+        if (Object.keys(patch).length === 0) return false;
+        const now = clock.now();
+        await Users.updateUser(trx, target.id, patch, now);
+        await Users.bumpTokenVersion(trx, target.id, now);
+        const revoked = patch.is_active === false ? await sessions.revokeOtherFamilies(target.id, null, 'disabled', trx) : 0;
+        await auditChanges(trx, target, actor, flags, revoked, meta);
+        return true;
+      });
+      // After the commit: a request that read the old state during the transaction must not keep it.
+      sessions.forgetCachedState();
+      return { changed };
+    },
+
+    /** "Sign out everywhere": every access token goes stale and every refresh session ends. */
+    async revokeSessions(actorId, targetId, meta) {
+      const revoked = await db.transaction(async (trx) => {
+        const actor = await requireAdmin(trx, actorId);
+        const target = await findTarget(trx, targetId);
+        await Users.bumpTokenVersion(trx, target.id, clock.now());
+        const count = await sessions.revokeOtherFamilies(target.id, null, 'admin_revoked', trx);
+        await audit.record('sessions_revoked', { userId: target.id, actorId: actor.id, meta, details: { scope: 'all', tokens: count } }, trx);
+        return count;
+      });
+      sessions.forgetCachedState();
+      return revoked;
+    },
+
+    /**
+     * Finishes an account made with `npm run user:create`: the roles asked for, and the address
+     * marked verified, since the operator running the command on the server vouches for it (and
+     * the first admin must be able to sign in even when REQUIRE_VERIFIED_EMAIL is on). No admin
+     * acted, so the audit event names none.
+     */
+    async provisionAccount(publicId, roles, meta) {
+      const user = await db.transaction(async (trx) => {
+        const target = await findTarget(trx, publicId);
+        const flags = { ...target, is_author: target.is_author || roles.is_author, is_admin: target.is_admin || roles.is_admin };
+        await Users.updateUser(trx, target.id, { is_author: flags.is_author, is_admin: flags.is_admin }, clock.now());
+        const from = roleNames(target);
+        const to = roleNames(flags);
+        if (from.join() !== to.join()) await audit.record('roles_changed', { userId: target.id, meta, details: { from, to, via: 'command line' } }, trx);
+        return findTarget(trx, publicId);
+      });
+      return toPublicUser(user);
+    },
+
+    async dashboard() {
+      const now = clock.now();
+      const since = new Date(now.getTime() - RECENT_WINDOW_MS);
+      const [users, activeSessions, recentAuditEvents, latest] = await Promise.all([
+        Users.countUsers(db),
+        countActiveFamilies(db, now),
+        AuditEvents.countAuditEvents(db, { since }),
+        AuditEvents.listAuditEvents(db, {}, DASHBOARD_EVENTS, 0),
+      ]);
+      return { users, activeSessions, recentAuditEvents, latestEvents: latest.map(toPublicAuditEvent) };
+    },
+
+    async listAudit({ user: who, event, page }) {
+      let user: Users.UserRow | undefined;
+      if (who) {
+        user = UUID.test(who) ? await Users.findUserByPublicId(db, who) : await Users.findUserByUsername(db, who);
+        // Naming nobody matches nothing, rather than silently showing everyone's events.
+        if (!user) return { events: paged([], page, AUDIT_EVENTS_PER_PAGE, 0), user: null };
+      }
+      const filter = { userId: user?.id, event };
+      const [rows, total] = await Promise.all([
+        AuditEvents.listAuditEvents(db, filter, AUDIT_EVENTS_PER_PAGE, offsetOf(page, AUDIT_EVENTS_PER_PAGE)),
+        AuditEvents.countAuditEvents(db, filter),
+      ]);
+      return { events: paged(rows.map(toPublicAuditEvent), page, AUDIT_EVENTS_PER_PAGE, total), user: user ? toPublicUser(user) : null };
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { NextFunction, Request, Response } from 'express';
+import { body, query, ValidationChain, validationResult } from 'express-validator';
+import { FieldErrors, NotFoundError, ValidationError } from '../errors/app-error';
+
+export const MAX_PAGE = 1_000_000;
+const TITLE_MAX = 200;
+/**
+ * 8,000 characters: the longest body, even all in 4-byte characters, still fits a form post
+ * under the 100 kB request limit (each such character is 12 bytes once form-encoded), so a
+ * long article is never lost to a 413.
+ */
+const BODY_MAX = 8_000;
+const MAX_ARTICLE_ID = 2_147_483_647; // the largest value of the INTEGER column on MySQL
+
+export const ARTICLE_FIELD_MESSAGES = {
+  notText: (label: string) => `${label} must be a single text value.`,
+  titleRequired: 'Enter a title.',
+  titleLength: `The title must be at most ${TITLE_MAX} characters.`,
+  titleCharacters: 'The title must not contain control characters.',
+  bodyRequired: 'Write the article.',
+  bodyLength: `The article must be at most ${BODY_MAX.toLocaleString('en')} characters.`,
+  bodyCharacters: 'The article must not contain control characters other than tabs and line breaks.',
+  page: `Page must be a whole number from 1 to ${MAX_PAGE}.`,
+} as const;
+
+// Titles sit inside one line of a list: no control characters, no bidi overrides that would flip what follows.
+const TITLE_FORBIDDEN = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const BODY_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/** Characters as the database counts them (code points), not UTF-16 units or validator's guess. */
+const codePoints = (value: string) => [...value].length;
+
+function text(field: string, label: string): ValidationChain {
+  return body(field)
+    .exists({ values: 'undefined' }).withMessage(`Enter ${label.toLowerCase()}.`).bail()
+    .custom((value) => typeof value === 'string').withMessage(ARTICLE_FIELD_MESSAGES.notText(label)).bail();
+}
+
+export const articleForm = [
+  text('title', 'Title')
+    .trim()
+    .customSanitizer((value: string) => value.normalize('NFC'))
+    .notEmpty().withMessage(ARTICLE_FIELD_MESSAGES.titleRequired).bail()
+    .custom((value: string) => codePoints(value) <= TITLE_MAX).withMessage(ARTICLE_FIELD_MESSAGES.titleLength).bail()
+    .not().matches(TITLE_FORBIDDEN).withMessage(ARTICLE_FIELD_MESSAGES.titleCharacters),
+  text('body', 'Body')
+    .customSanitizer((value: string) => value.replace(/\r\n?/g, '\n').normalize('NFC').trim())
+    .notEmpty().withMessage(ARTICLE_FIELD_MESSAGES.bodyRequired).bail()
+    .custom((value: string) => codePoints(value) <= BODY_MAX).withMessage(ARTICLE_FIELD_MESSAGES.bodyLength).bail()
+    .not().matches(BODY_FORBIDDEN).withMessage(ARTICLE_FIELD_MESSAGES.bodyCharacters),
+];
+
+/** `?page=N`, optional; anything but one whole number in range is refused, never passed on as NaN. */
+export function pageQuery(): ValidationChain {
+  return query('page')
+    .optional({ values: 'undefined' })
+    .custom((value) => typeof value === 'string' && /^[1-9]\d{0,6}$/.test(value) && Number(value) <= MAX_PAGE)
+    .withMessage(ARTICLE_FIELD_MESSAGES.page)
+    .toInt();
+}
+
+/**
+ * Like validate(), for query strings of list pages: the refusal names the problem in its
+ * message, because a page of results has no form to show messages at.
+ */
+export function checkQuery(...chains: ValidationChain[]) {
+  return [
+    ...chains,
+    function rejectInvalidQuery(req: Request, _res: Response, next: NextFunction) {
+      const result = validationResult(req);
+      if (result.isEmpty()) return next();
+      const fields: FieldErrors = {};
+      for (const error of result.array()) {
+        if (error.type === 'field' && !(error.path in fields)) fields[error.path] = String(error.msg);
+      }
+      throw new ValidationError(fields, Object.values(fields).join(' '));
+    },
+  ];
+}
+
+/** `:id` of an article: a positive integer the column can hold. Anything else names nothing: 404. */
+export function articleIdParam(req: Request, _res: Response, next: NextFunction): void {
+  const value = req.params.id;
+  if (typeof value !== 'string' || !/^[1-9]\d{0,9}$/.test(value) || Number(value) > MAX_ARTICLE_ID) throw new NotFoundError();
+  next();
+}
+
+export function articleIdOf(req: Request): number {
+  return Number(req.params.id);
+}
