@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from './duration';
@@ -26,8 +27,15 @@ export interface Config {
   readonly passwords: { readonly bcryptCost: number };
   readonly cookies: { readonly secure: boolean; readonly accessName: string; readonly refreshName: string };
   readonly trustProxy: boolean | number | string;
-  readonly rateLimit: { readonly loginPerAccount: number; readonly authPerIp: number };
+  readonly rateLimit: { readonly loginPerAccount: number; readonly authPerIp: number; readonly registerPerIp: number };
+  /** Where rate-limit counters live when several instances must share them; memory otherwise. */
+  readonly redis: { readonly url: string | undefined };
   readonly log: { readonly level: string };
+  /** The absolute base URL users reach the app at, without a trailing slash: every emailed link starts with it. */
+  readonly appUrl: string;
+  /** SMTP when smtpUrl is set; otherwise (never in production) files in outboxDir, shown at /dev/mail. */
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
+  readonly accounts: { readonly requireVerifiedEmail: boolean };
 }
 
 export class ConfigError extends Error {
@@ -65,6 +73,14 @@ const EnvSchema = z.object({
   TRUST_PROXY: optional,
   RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number({ error: 'RATE_LIMIT_LOGIN_PER_ACCOUNT must be a number' }).int().min(1, 'RATE_LIMIT_LOGIN_PER_ACCOUNT must be at least 1').default(10),
   RATE_LIMIT_AUTH_PER_IP: z.coerce.number({ error: 'RATE_LIMIT_AUTH_PER_IP must be a number' }).int().min(1, 'RATE_LIMIT_AUTH_PER_IP must be at least 1').default(100),
+  RATE_LIMIT_REGISTER_PER_IP: z.coerce.number({ error: 'RATE_LIMIT_REGISTER_PER_IP must be a number' }).int().min(1, 'RATE_LIMIT_REGISTER_PER_IP must be at least 1').default(20),
+  REDIS_URL: z.string().trim().optional()
+    .refine((url) => url === undefined || isRedisUrl(url), 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379'),
+  APP_URL: optional,
+  SMTP_URL: optional,
+  MAIL_FROM: z.string().trim().default('Gatehouse <no-reply@localhost>'),
+  MAIL_OUTBOX_DIR: optional,
+  REQUIRE_VERIFIED_EMAIL: z.enum(['true', 'false'], { error: 'REQUIRE_VERIFIED_EMAIL must be true or false' }).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -84,12 +100,17 @@ export function loadDotEnv(rootDir = ROOT_DIR): void {
  */
 export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: { requireKeyFiles?: boolean } = {}): Config {
   const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = EnvSchema.safeParse(blanksRemoved);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue.path.join('.'), issue.message)));
-  }
-  const e = parsed.data;
   const problems: string[] = [];
+  const parsed = EnvSchema.safeParse(blanksRemoved);
+  let e: z.infer<typeof EnvSchema>;
+  if (parsed.success) e = parsed.data;
+  else {
+    // Report these and keep going with the defaults in their place, so the checks below
+    // (secret, durations, production rules) report their problems in the same pass.
+    problems.push(...parsed.error.issues.map((issue) => describeIssue(issue.path.join('.'), issue.message)));
+    const invalid = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
+    e = EnvSchema.parse(Object.fromEntries(Object.entries(blanksRemoved).filter(([name]) => !invalid.has(name))));
+  }
   const isProduction = e.NODE_ENV === 'production';
 
   const durationOf = (name: keyof typeof e, fallback: string, min: number): number => {
@@ -127,6 +148,10 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   }
 
   const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
+  const appUrl = parseAppUrl(e.APP_URL, e.HOST, e.PORT, isProduction, problems);
+  const smtpUrl = parseSmtpUrl(e.SMTP_URL, isProduction, problems);
+  if (!isMailbox(e.MAIL_FROM)) problems.push('MAIL_FROM must be an address such as no-reply@example.com or "Gatehouse <no-reply@example.com>"');
+  const outboxDir = resolve(e.MAIL_OUTBOX_DIR ?? (e.NODE_ENV === 'test' ? path.join(os.tmpdir(), 'gatehouse-test-outbox') : './data/outbox'));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const cookiePrefix = cookieSecure ? '__Host-' : '';
@@ -150,10 +175,23 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     passwords: { bcryptCost: e.BCRYPT_COST },
     cookies: { secure: cookieSecure, accessName: `${cookiePrefix}access_token`, refreshName: `${cookiePrefix}refresh_token` },
     trustProxy,
-    rateLimit: { loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT, authPerIp: e.RATE_LIMIT_AUTH_PER_IP },
+    rateLimit: { loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT, authPerIp: e.RATE_LIMIT_AUTH_PER_IP, registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP },
+    redis: { url: e.REDIS_URL },
     log: { level: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info') },
+    appUrl,
+    mail: { smtpUrl, from: e.MAIL_FROM, outboxDir },
+    accounts: { requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL === 'true' },
   };
   return deepFreeze(config);
+}
+
+function isRedisUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return ['redis:', 'rediss:'].includes(parsed.protocol) && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function describeIssue(variable: string, message: string): string {
@@ -171,6 +209,54 @@ function parseTrustProxy(value: string | undefined, problems: string[]): boolean
   if (/^[0-9a-zA-Z.:/,\s]+$/.test(value)) return value;
   problems.push('TRUST_PROXY must be off, true, a hop count, or a list of proxy addresses/subnets');
   return false;
+}
+
+/**
+ * Links in mail must be absolute, and in production must be https: a reset token sent over
+ * plain http can be read on the wire. Defaults to the address the server listens on.
+ */
+function parseAppUrl(value: string | undefined, host: string, port: number, isProduction: boolean, problems: string[]): string {
+  if (value === undefined) {
+    if (isProduction) problems.push('APP_URL is required in production: the https:// address users reach, used in emailed links');
+    const linkHost = ['0.0.0.0', '::'].includes(host) ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    return `http://${linkHost}:${port}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push('APP_URL must be an absolute URL such as https://accounts.example.com');
+    return '';
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.search || url.hash) {
+    problems.push('APP_URL must be an http(s) URL without credentials, query or fragment');
+  } else if (isProduction && url.protocol !== 'https:') {
+    problems.push('APP_URL must start with https:// in production');
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The password in SMTP_URL never appears in a message. */
+function parseSmtpUrl(value: string | undefined, isProduction: boolean, problems: string[]): string | undefined {
+  if (value === undefined) {
+    if (isProduction) problems.push('SMTP_URL is required in production: verification and password-reset mail must reach real inboxes');
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname) {
+    problems.push('SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://[user:pass@]host[:port]');
+  }
+  return value;
+}
+
+function isMailbox(value: string): boolean {
+  if (/[\p{Cc}]/u.test(value)) return false;
+  return /^(?:[^<>@]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(value);
 }
 
 function deepFreeze<T extends object>(value: T): T {

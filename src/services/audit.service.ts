@@ -15,6 +15,12 @@ export const AUDIT_EVENTS = [
   'roles_changed',
   'user_disabled',
   'user_enabled',
+  'verification_sent',
+  'email_verified',
+  'password_reset_requested',
+  'password_reset',
+  'email_change_requested',
+  'email_changed',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];

@@ -8,6 +8,7 @@ import * as Users from '../models/user.model';
 import type { AuditService } from './audit.service';
 import { checkPasswordPolicy, PasswordService } from './password.service';
 import type { SessionService, TokenPair } from './session.service';
+import { EmailNotVerifiedError, VerificationService } from './verification.service';
 
 export const AUTH_MESSAGES = {
   invalidCredentials: 'Incorrect username or password',
@@ -29,7 +30,11 @@ export interface SignedIn {
 }
 
 export interface AuthService {
-  register(input: RegistrationInput, meta: RequestMeta): Promise<Users.UserRow>;
+  /**
+   * `verified`: the address is vouched for by whoever creates the account (the command line on
+   * the server), so it is marked verified and no verification mail is sent.
+   */
+  register(input: RegistrationInput, meta: RequestMeta, options?: { verified?: boolean }): Promise<Users.UserRow>;
   registerAndSignIn(input: RegistrationInput, meta: RequestMeta): Promise<SignedIn>;
   login(login: string, password: string, meta: RequestMeta): Promise<SignedIn>;
 }
@@ -40,8 +45,11 @@ export function createAuthService(deps: {
   sessions: SessionService;
   audit: AuditService;
   clock: Clock;
+  verification: VerificationService;
+  /** REQUIRE_VERIFIED_EMAIL: an unconfirmed address may register but not sign in. */
+  requireVerifiedEmail: boolean;
 }): AuthService {
-  const { db, passwords, sessions, audit, clock } = deps;
+  const { db, passwords, sessions, audit, clock, verification, requireVerifiedEmail } = deps;
 
   async function takenFields(username: string, email: string): Promise<FieldErrors> {
     const fields: FieldErrors = {};
@@ -61,7 +69,7 @@ export function createAuthService(deps: {
   }
 
   const service: AuthService = {
-    async register(input, meta) {
+    async register(input, meta, options = {}) {
       const email = input.email.toLowerCase();
       const policyProblem = checkPasswordPolicy(input.password, { username: input.username, email });
       if (policyProblem) throw new ValidationError({ password: policyProblem });
@@ -69,8 +77,9 @@ export function createAuthService(deps: {
       if (Object.keys(taken).length > 0) throw new ConflictError(taken);
 
       const passwordHash = await passwords.hash(input.password);
+      let user: Users.UserRow;
       try {
-        return await db.transaction(async (trx) => {
+        user = await db.transaction(async (trx) => {
           const user = await Users.insertUser(trx, {
             public_id: crypto.randomUUID(),
             username: input.username,
@@ -78,6 +87,7 @@ export function createAuthService(deps: {
             first_name: input.first_name || null,
             second_name: input.second_name || null,
             password_hash: passwordHash,
+            is_verified: options.verified === true,
           }, clock.now());
           await audit.record('registered', { userId: user.id, meta }, trx);
           return user;
@@ -88,10 +98,14 @@ export function createAuthService(deps: {
         const column = uniqueViolationColumn(error, ['username', 'email']);
         throw new ConflictError(column === 'email' ? { email: AUTH_MESSAGES.emailTaken } : { username: AUTH_MESSAGES.usernameTaken });
       }
+      if (!user.is_verified) await verification.sendVerification(user, meta);
+      return user;
     },
 
     async registerAndSignIn(input, meta) {
-      return signIn(await service.register(input, meta), meta);
+      const user = await service.register(input, meta);
+      if (requireVerifiedEmail && !user.is_verified) throw new EmailNotVerifiedError(user.email, true);
+      return signIn(user, meta);
     },
 
     /**
@@ -105,6 +119,11 @@ export function createAuthService(deps: {
       if (!user || !passwordOk || !user.is_active) {
         await audit.record('login_failed', { userId: user?.id ?? null, meta, details: { reason: !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive' } });
         throw new UnauthorizedError(AUTH_MESSAGES.invalidCredentials, 'invalid_credentials');
+      }
+      // Only after the right password: a wrong one gets the single answer above, verified or not.
+      if (requireVerifiedEmail && !user.is_verified) {
+        await audit.record('login_failed', { userId: user.id, meta, details: { reason: 'unverified' } });
+        throw new EmailNotVerifiedError(user.email);
       }
       return signIn(user, meta);
     },

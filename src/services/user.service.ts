@@ -1,13 +1,12 @@
 import type { Db } from '../db/knex';
-import { isUniqueViolation } from '../db/knex';
-import { ConflictError, UnauthorizedError, ValidationError } from '../errors/app-error';
+import { UnauthorizedError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Users from '../models/user.model';
 import type { AuditService } from './audit.service';
-import { AUTH_MESSAGES } from './auth.service';
 import { checkPasswordPolicy, PasswordService } from './password.service';
 import type { SessionService, TokenPair } from './session.service';
+import type { VerificationService } from './verification.service';
 
 export const PROFILE_MESSAGES = {
   currentPasswordNeeded: 'Enter your current password to change your email address.',
@@ -38,8 +37,9 @@ export function createUserService(deps: {
   sessions: SessionService;
   audit: AuditService;
   clock: Clock;
+  verification: VerificationService;
 }): UserService {
-  const { db, passwords, sessions, audit, clock } = deps;
+  const { db, passwords, sessions, audit, clock, verification } = deps;
 
   const service: UserService = {
     async getByPublicId(publicId) {
@@ -48,7 +48,11 @@ export function createUserService(deps: {
       return user;
     },
 
-    /** Names change freely; the email only with the current password, as Devise and Django ask. */
+    /**
+     * Names change freely; the email only with the current password, as Devise and Django ask,
+     * and only once the new address is confirmed: here it is merely requested (see
+     * VerificationService.requestEmailChange), which never says whether the address is taken.
+     */
     async updateProfile(publicId, changes, meta) {
       const user = await service.getByPublicId(publicId);
       const patch: Users.UserPatch = {};
@@ -61,20 +65,14 @@ export function createUserService(deps: {
         if (!(await passwords.verify(changes.current_password, user.password_hash))) {
           throw new ValidationError({ current_password: PROFILE_MESSAGES.currentPasswordWrong });
         }
-        if (await Users.findUserByEmail(db, email)) throw new ConflictError({ email: AUTH_MESSAGES.emailTaken });
-        patch.email = email;
+        await verification.requestEmailChange(user, email, meta);
       }
       if (Object.keys(patch).length === 0) return user;
 
-      try {
-        await db.transaction(async (trx) => {
-          await Users.updateUser(trx, user.id, patch, clock.now());
-          await audit.record('profile_updated', { userId: user.id, meta, details: { fields: Object.keys(patch) } }, trx);
-        });
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError({ email: AUTH_MESSAGES.emailTaken });
-        throw error;
-      }
+      await db.transaction(async (trx) => {
+        await Users.updateUser(trx, user.id, patch, clock.now());
+        await audit.record('profile_updated', { userId: user.id, meta, details: { fields: Object.keys(patch) } }, trx);
+      });
       return service.getByPublicId(publicId);
     },
 

@@ -1,0 +1,86 @@
+import type { Request, Response } from 'express';
+import { matchedData } from 'express-validator';
+import { setAuthCookies } from '../lib/auth-cookies';
+import { requestMeta } from '../lib/request-meta';
+import { toPublicUser } from '../presenters/user.presenter';
+import { InvalidLinkError } from '../services/verification-tokens';
+import type { AppContext } from '../types/context';
+
+export const RESET_PAGES = {
+  forgot: { view: 'auth/forgot', title: 'Forgot your password?' },
+  reset: { view: 'auth/reset', title: 'Choose a new password' },
+} as const;
+
+const MESSAGES = {
+  done: 'Your password has been changed and every other session signed out. You are now logged in.',
+  requested: 'If an account exists for that address, we have sent a link to reset its password.',
+} as const;
+
+export function createPasswordResetController({ config, services }: AppContext) {
+  function renderInvalid(res: Response, error: InvalidLinkError) {
+    res.status(error.status).render(RESET_PAGES.reset.view, { title: 'This link does not work', problem: error.message });
+  }
+
+  return {
+    showForgot(_req: Request, res: Response) {
+      res.render(RESET_PAGES.forgot.view, { title: RESET_PAGES.forgot.title, sent: false });
+    },
+
+    /** The same 303 for every address: what happens next is decided after the response. */
+    forgot(req: Request, res: Response) {
+      const { email } = matchedData(req) as { email: string };
+      services.passwordReset.request(email, requestMeta(req));
+      res.redirect(303, '/auth/forgot/sent');
+    },
+
+    showForgotSent(_req: Request, res: Response) {
+      res.render(RESET_PAGES.forgot.view, { title: 'Check your inbox', sent: true });
+    },
+
+    async showReset(req: Request, res: Response) {
+      res.set('Cache-Control', 'no-store');
+      const { token = '' } = matchedData(req) as { token?: string };
+      try {
+        await services.passwordReset.check(token);
+      } catch (error) {
+        if (error instanceof InvalidLinkError) return renderInvalid(res, error);
+        throw error;
+      }
+      res.render(RESET_PAGES.reset.view, { title: RESET_PAGES.reset.title, problem: null, values: { token } });
+    },
+
+    async reset(req: Request, res: Response) {
+      res.set('Cache-Control', 'no-store');
+      const { token = '', new_password: password } = matchedData(req) as { token?: string; new_password: string };
+      try {
+        const { tokens } = await services.passwordReset.reset(token, password, requestMeta(req));
+        setAuthCookies(res, config, tokens);
+      } catch (error) {
+        if (error instanceof InvalidLinkError) return renderInvalid(res, error);
+        throw error;
+      }
+      res.flash('success', MESSAGES.done);
+      res.redirect(303, '/me');
+    },
+
+    api: {
+      forgot(req: Request, res: Response) {
+        services.passwordReset.request((matchedData(req) as { email: string }).email, requestMeta(req));
+        res.status(202).json({ message: MESSAGES.requested });
+      },
+
+      /** Answers like login: the new session's tokens and the user. */
+      async reset(req: Request, res: Response) {
+        const { token = '', new_password: password } = matchedData(req) as { token?: string; new_password: string };
+        const { user, tokens } = await services.passwordReset.reset(token, password, requestMeta(req));
+        res.json({
+          access_token: tokens.accessToken,
+          refresh_token: tokens.refreshToken,
+          token_type: 'Bearer',
+          expires_in: tokens.accessExpiresIn,
+          user: toPublicUser(user),
+        });
+      },
+    },
+  };
+}

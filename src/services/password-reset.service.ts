@@ -1,0 +1,120 @@
+import type { Db } from '../db/knex';
+import { ValidationError } from '../errors/app-error';
+import type { Clock } from '../lib/clock';
+import type { RequestMeta } from '../lib/request-meta';
+import * as Tokens from '../models/account-token.model';
+import * as Users from '../models/user.model';
+import type { AuditService } from './audit.service';
+import type { MailService } from './mail.service';
+import { addressKey, createThrottle } from './mail-throttle';
+import type { TaskQueue } from './mail-queue';
+import { checkPasswordPolicy, PasswordService } from './password.service';
+import type { SessionService, TokenPair } from './session.service';
+import {
+  claimLinkToken, findLiveLinkToken, InvalidLinkError, issueLinkToken, passwordFingerprint,
+} from './verification-tokens';
+
+export const RESET_TTL_SECONDS = 3600;
+
+export const RESET_MESSAGES = {
+  tooManyForAddress: 'Too many reset requests for this address. Please wait and try again.',
+  tooManyFromHere: 'Too many reset requests from your network. Please wait and try again.',
+} as const;
+
+/** Counted for every address typed, account or not, so a 429 reveals nothing either. */
+const PER_ADDRESS = { limit: 3, windowSeconds: 15 * 60 };
+const PER_IP = { limit: 10, windowSeconds: 15 * 60 };
+
+export interface PasswordResetService {
+  /**
+   * "Forgot password". Checks only the throttles here; the lookup, the link and the mail happen
+   * after the response, so its content and timing are the same whether or not the account exists.
+   */
+  request(email: string, meta: RequestMeta): void;
+  /** Throws InvalidLinkError unless the link can still set a password. */
+  check(token: string): Promise<void>;
+  /** Sets the new password, ends every session, and signs the user in afresh. */
+  reset(token: string, newPassword: string, meta: RequestMeta): Promise<{ user: Users.UserRow; tokens: TokenPair }>;
+}
+
+export function createPasswordResetService(deps: {
+  db: Db;
+  passwords: PasswordService;
+  sessions: SessionService;
+  mail: MailService;
+  queue: TaskQueue;
+  audit: AuditService;
+  clock: Clock;
+}): PasswordResetService {
+  const { db, passwords, sessions, mail, queue, audit, clock } = deps;
+  const perAddress = createThrottle(clock, PER_ADDRESS.limit, PER_ADDRESS.windowSeconds);
+  const perIp = createThrottle(clock, PER_IP.limit, PER_IP.windowSeconds);
+
+  async function sendLink(email: string, meta: RequestMeta): Promise<void> {
+    const user = await Users.findUserByEmail(db, email);
+    if (!user || !user.is_active) {
+      // Recorded for the audit log (enumeration attempts show up here); nothing is sent.
+      await audit.record('password_reset_requested', { userId: user?.id ?? null, meta, details: { result: user ? 'inactive' : 'no_account' } });
+      return;
+    }
+    const token = await db.transaction(async (trx) => {
+      const issued = await issueLinkToken(trx, clock, {
+        userId: user.id,
+        purpose: 'reset_password',
+        email: user.email,
+        ttlSeconds: RESET_TTL_SECONDS,
+        passwordFingerprint: passwordFingerprint(user.password_hash),
+      });
+      await audit.record('password_reset_requested', { userId: user.id, meta, details: { result: 'sent' } }, trx);
+      return issued;
+    });
+    mail.send({ to: user.email, template: 'password-reset', locals: { user, link: mail.link('/auth/reset', { token }) } });
+  }
+
+  /** A reset link is dead once the password it was issued under has changed, by any route. */
+  async function liveLink(token: string, trx: Db = db) {
+    const row = await findLiveLinkToken(trx, clock, token, ['reset_password']);
+    const user = await Users.findUserById(trx, row.user_id);
+    if (!user || !user.is_active || row.password_fingerprint !== passwordFingerprint(user.password_hash)) throw new InvalidLinkError();
+    return { row, user };
+  }
+
+  return {
+    request(email, meta) {
+      perIp.hit(`ip:${meta.ip ?? 'unknown'}`, RESET_MESSAGES.tooManyFromHere);
+      perAddress.hit(addressKey(email), RESET_MESSAGES.tooManyForAddress);
+      queue.push('password-reset:request', () => sendLink(email.toLowerCase(), meta));
+    },
+
+    async check(token) {
+      await liveLink(token);
+    },
+
+    async reset(token, newPassword, meta) {
+      const { user } = await liveLink(token);
+      const policyProblem = checkPasswordPolicy(newPassword, { username: user.username, email: user.email });
+      if (policyProblem) throw new ValidationError({ new_password: policyProblem });
+      const passwordHash = await passwords.hash(newPassword);
+
+      const result = await db.transaction(async (trx) => {
+        // Checked again inside the transaction: the link may have been used or outdated meanwhile.
+        const { row, user: current } = await liveLink(token, trx);
+        await claimLinkToken(trx, clock, row);
+        const now = clock.now();
+        // Following a link mailed to the address proves the address, as a verification link would.
+        const isVerified = current.is_verified || row.email === current.email;
+        await Users.updateUser(trx, current.id, { password_hash: passwordHash, is_verified: isVerified, last_login_at: now }, now);
+        await Users.bumpTokenVersion(trx, current.id, now);
+        await sessions.revokeOtherFamilies(current.id, null, 'password_reset', trx);
+        await Tokens.revokeAccountTokens(trx, current.id, ['reset_password'], now);
+        await audit.record('password_reset', { userId: current.id, meta }, trx);
+        const tokens = await sessions.start({ ...current, token_version: current.token_version + 1 }, meta, trx);
+        await audit.record('logged_in', { userId: current.id, meta, details: { via: 'password_reset' } }, trx);
+        return { user: { ...current, is_verified: isVerified, last_login_at: now, token_version: current.token_version + 1 }, tokens };
+      });
+      sessions.forgetCachedState();
+      mail.send({ to: result.user.email, template: 'password-reset-done', locals: { user: result.user } });
+      return result;
+    },
+  };
+}

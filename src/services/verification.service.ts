@@ -1,0 +1,173 @@
+import type { Db } from '../db/knex';
+import { isUniqueViolation } from '../db/knex';
+import { AppError } from '../errors/app-error';
+import type { Clock } from '../lib/clock';
+import type { RequestMeta } from '../lib/request-meta';
+import * as Tokens from '../models/account-token.model';
+import * as Users from '../models/user.model';
+import type { AuditService } from './audit.service';
+import type { MailService } from './mail.service';
+import { addressKey, createThrottle } from './mail-throttle';
+import type { TaskQueue } from './mail-queue';
+import { checkSendLimits, claimLinkToken, findLiveLinkToken, InvalidLinkError, issueLinkToken, SendLimits } from './verification-tokens';
+
+export const VERIFICATION_TTL_SECONDS = 24 * 3600;
+
+export const VERIFICATION_MESSAGES = {
+  notVerified: 'Confirm your email address before you log in: follow the link we sent you, or ask for a new one.',
+  tooSoon: 'We have just sent you a link. Please wait before asking for another one.',
+  tooManyForAddress: 'Too many requests for this address. Please wait and try again.',
+  tooManyFromHere: 'Too many requests from your network. Please wait and try again.',
+  emailTakenNow: 'That address now belongs to another account, so your email address was not changed.',
+} as const;
+
+/** Signed-in users: one mail a minute, five an hour, per purpose. */
+const USER_SEND_LIMITS: SendLimits = { minIntervalSeconds: 60, perHour: 5, message: VERIFICATION_MESSAGES.tooSoon };
+/** The public "resend" form, whatever the address: per address and per IP. */
+const PUBLIC_PER_ADDRESS = { limit: 3, windowSeconds: 15 * 60 };
+const PUBLIC_PER_IP = { limit: 10, windowSeconds: 15 * 60 };
+
+/**
+ * A correct password for an account whose address is not confirmed, while
+ * REQUIRE_VERIFIED_EMAIL is on. Only ever thrown after the password matched.
+ */
+export class EmailNotVerifiedError extends AppError {
+  constructor(readonly email: string, readonly justRegistered = false) {
+    super(403, 'email_not_verified', VERIFICATION_MESSAGES.notVerified);
+  }
+}
+
+export interface ConfirmedLink {
+  kind: 'verified' | 'email_changed';
+  email: string;
+}
+
+export interface VerificationService {
+  /** Issues a verification link for the user's current address and queues the mail. */
+  sendVerification(user: Users.UserRow, meta: RequestMeta): Promise<void>;
+  /** The "resend" button on /me. Throttled per user; false when there is nothing to verify. */
+  resendForUser(publicId: string, meta: RequestMeta): Promise<boolean>;
+  /** The public "resend" form: the same answer for every address, the work done after it. */
+  resendForAddress(email: string, meta: RequestMeta): void;
+  /** An email change, after the current password was checked: see the comment inside. */
+  requestEmailChange(user: Users.UserRow, newEmail: string, meta: RequestMeta): Promise<void>;
+  /** Follows a verification or email-change link. */
+  confirm(token: string, meta: RequestMeta): Promise<ConfirmedLink>;
+  /** The address an email change waits on, if any. */
+  pendingEmail(publicId: string): Promise<string | null>;
+  /** Deletes expired links of every purpose (run hourly by the server). */
+  prune(): Promise<number>;
+}
+
+export function createVerificationService(deps: {
+  db: Db;
+  mail: MailService;
+  queue: TaskQueue;
+  audit: AuditService;
+  clock: Clock;
+}): VerificationService {
+  const { db, mail, queue, audit, clock } = deps;
+  const perAddress = createThrottle(clock, PUBLIC_PER_ADDRESS.limit, PUBLIC_PER_ADDRESS.windowSeconds);
+  const perIp = createThrottle(clock, PUBLIC_PER_IP.limit, PUBLIC_PER_IP.windowSeconds);
+
+  const service: VerificationService = {
+    async sendVerification(user, meta) {
+      const token = await db.transaction(async (trx) => {
+        const issued = await issueLinkToken(trx, clock, { userId: user.id, purpose: 'verify_email', email: user.email, ttlSeconds: VERIFICATION_TTL_SECONDS });
+        await audit.record('verification_sent', { userId: user.id, meta }, trx);
+        return issued;
+      });
+      mail.send({ to: user.email, template: 'verify-email', locals: { user, link: mail.link('/auth/verify', { token }) } });
+    },
+
+    async resendForUser(publicId, meta) {
+      const user = await Users.findUserByPublicId(db, publicId);
+      if (!user || user.is_verified) return false;
+      await checkSendLimits(db, clock, user.id, 'verify_email', USER_SEND_LIMITS);
+      await service.sendVerification(user, meta);
+      return true;
+    },
+
+    resendForAddress(email, meta) {
+      perIp.hit(`ip:${meta.ip ?? 'unknown'}`, VERIFICATION_MESSAGES.tooManyFromHere);
+      perAddress.hit(addressKey(email), VERIFICATION_MESSAGES.tooManyForAddress);
+      queue.push('verification:resend', async () => {
+        const user = await Users.findUserByEmail(db, email);
+        if (!user || !user.is_active || user.is_verified) return;
+        try {
+          await checkSendLimits(db, clock, user.id, 'verify_email', USER_SEND_LIMITS);
+        } catch {
+          return; // Over the per-user limit: the answer was already the same, nothing more to send.
+        }
+        await service.sendVerification(user, meta);
+      });
+    },
+
+    /**
+     * The new address takes effect only when its link is followed. Whether it already belongs
+     * to another account is never shown to the requester: both cases record the same pending
+     * change and answer the same. A free address gets the link; a taken one gets a notice
+     * instead (only its owner learns it has an account). The old address is told either way.
+     */
+    async requestEmailChange(user, newEmail, meta) {
+      await checkSendLimits(db, clock, user.id, 'change_email', USER_SEND_LIMITS);
+      const email = newEmail.toLowerCase();
+      const owner = await Users.findUserByEmail(db, email);
+      const token = await db.transaction(async (trx) => {
+        const issued = await issueLinkToken(trx, clock, { userId: user.id, purpose: 'change_email', email, ttlSeconds: VERIFICATION_TTL_SECONDS });
+        await audit.record('email_change_requested', { userId: user.id, meta, details: { to: email, address_in_use: Boolean(owner) } }, trx);
+        return issued;
+      });
+      if (owner) mail.send({ to: email, template: 'email-in-use', locals: {} });
+      else mail.send({ to: email, template: 'email-change-verify', locals: { user, newEmail: email, link: mail.link('/auth/verify', { token }) } });
+      mail.send({ to: user.email, template: 'email-change-notice', locals: { user, newEmail: email } });
+    },
+
+    async confirm(token, meta) {
+      const row = await findLiveLinkToken(db, clock, token, ['verify_email', 'change_email']);
+      const user = await Users.findUserById(db, row.user_id);
+      // A verification link is for the address it was sent to; after a change it is void.
+      if (!user || !user.is_active || (row.purpose === 'verify_email' && user.email !== row.email)) throw new InvalidLinkError();
+      return row.purpose === 'verify_email' ? markVerified(user, row, meta) : changeEmail(user, row, meta);
+    },
+
+    async pendingEmail(publicId) {
+      const user = await Users.findUserByPublicId(db, publicId);
+      if (!user) return null;
+      return (await Tokens.findLiveToken(db, user.id, 'change_email', clock.now()))?.email ?? null;
+    },
+
+    prune() {
+      return Tokens.pruneAccountTokens(db, clock.now());
+    },
+  };
+
+  async function markVerified(user: Users.UserRow, row: Tokens.AccountTokenRow, meta: RequestMeta): Promise<ConfirmedLink> {
+    await db.transaction(async (trx) => {
+      await claimLinkToken(trx, clock, row);
+      await Users.updateUser(trx, user.id, { is_verified: true }, clock.now());
+      await audit.record('email_verified', { userId: user.id, meta }, trx);
+    });
+    return { kind: 'verified', email: user.email };
+  }
+
+  /** The unique index has the last word: if the address was taken since the request, nothing changes. */
+  async function changeEmail(user: Users.UserRow, row: Tokens.AccountTokenRow, meta: RequestMeta): Promise<ConfirmedLink> {
+    try {
+      await db.transaction(async (trx) => {
+        await claimLinkToken(trx, clock, row);
+        const now = clock.now();
+        await Users.updateUser(trx, user.id, { email: row.email, is_verified: true }, now);
+        // Links mailed to the old address (verification, reset) must not outlive it.
+        await Tokens.revokeAccountTokens(trx, user.id, Tokens.TOKEN_PURPOSES, now);
+        await audit.record('email_changed', { userId: user.id, meta, details: { from: user.email, to: row.email } }, trx);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError(409, 'email_taken', VERIFICATION_MESSAGES.emailTakenNow);
+      throw error;
+    }
+    return { kind: 'email_changed', email: row.email };
+  }
+
+  return service;
+}
