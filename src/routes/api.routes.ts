@@ -1,23 +1,33 @@
 import { Router } from 'express';
+import { createAdminApiController } from '../controllers/api/admin.api.controller';
+import { createArticlesApiController } from '../controllers/api/articles.api.controller';
 import { createAuthApiController } from '../controllers/api/auth.api.controller';
 import { createMeApiController } from '../controllers/api/me.api.controller';
 import { notFound } from '../middleware/not-found';
-import { requireUser } from '../middleware/require-auth';
+import { requireRole, requireUser } from '../middleware/require-auth';
 import { validate } from '../middleware/validate';
 import type { AppContext } from '../types/context';
 import { loginApi, refreshApi, registerApi } from '../validators/auth.validators';
+import { userListQuery } from '../validators/admin.validators';
+import { articleIdParam, checkQuery, pageQuery } from '../validators/article.validators';
 import { profileUpdate } from '../validators/me.validators';
 
 export function apiRoutes(ctx: AppContext): Router {
   const auth = createAuthApiController(ctx);
   const me = createMeApiController(ctx);
+  const admin = createAdminApiController(ctx);
+  const articles = createArticlesApiController(ctx);
+  const limits = ctx.rateLimits;
   const router = Router();
-  router.post('/auth/register', validate(...registerApi), auth.register);
-  router.post('/auth/login', validate(...loginApi), auth.login);
+  router.post('/auth/register', limits.register, validate(...registerApi), auth.register);
+  router.post('/auth/login', limits.login, validate(...loginApi), auth.login);
   router.post('/auth/refresh', validate(...refreshApi), auth.refresh);
   router.post('/auth/logout', validate(...refreshApi), auth.logout);
   router.get('/me', requireUser, me.show);
-  router.patch('/me', requireUser, validate(...profileUpdate), me.update);
+  router.patch('/me', requireUser, validate(...profileUpdate), limits.passwordCheck, me.update);
+  router.get('/admin/users', requireRole('admin'), checkQuery(...userListQuery), admin.users);
+  router.get('/articles', requireRole('reader'), checkQuery(pageQuery()), articles.index);
+  router.get('/articles/:id', requireRole('reader'), articleIdParam, articles.show);
   router.use(notFound);
   return router;
 }

@@ -9,13 +9,14 @@ import { passwordChangeForm, profileUpdate } from '../validators/me.validators';
 
 export function meRoutes(ctx: AppContext): Router {
   const me = createMeController(ctx);
+  const limits = ctx.rateLimits;
   const profilePage = { view: 'me/profile', title: 'Your profile', load: me.profileLocals, name: 'profile' };
   const passwordPage = { ...profilePage, name: 'password' };
   const router = Router();
   router.use(requireUser);
   router.get('/', me.show);
-  router.post('/', form(profilePage), validate(...profileUpdate), me.update);
-  router.post('/password', form(passwordPage), validate(...passwordChangeForm), me.changePassword);
+  router.post('/', form(profilePage), validate(...profileUpdate), limits.passwordCheck, me.update);
+  router.post('/password', form(passwordPage), validate(...passwordChangeForm), limits.passwordCheck, me.changePassword);
   router.get('/sessions', me.sessions);
   router.post('/sessions/revoke-others', me.revokeOtherSessions);
   router.post('/sessions/:id/revoke', requireUuidParam('id'), me.revokeSession);

@@ -1,6 +1,7 @@
 import type { Config } from '../config/env';
 import type { SigningKeys } from '../config/keys';
 import type { Db } from '../db/knex';
+import type { RateLimits } from '../middleware/rate-limit';
 import type { Services } from '../services';
 
 /** Everything a router needs, built once by createApp. */
@@ -9,4 +10,5 @@ export interface AppContext {
   db: Db;
   keys: SigningKeys;
   services: Services;
+  rateLimits: RateLimits;
 }

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import { createClient } from 'redis';
+
+/**
+ * The Redis client, in a module of its own: the redis package is heavy to load (about 20 MB and
+ * half a second), so server.ts imports this only when REDIS_URL is set.
+ */
+export type RedisClient = ReturnType<typeof createRedisClient>;
+
+/**
+ * A client for the rate-limit counters. Commands fail at once while disconnected (no offline
+ * queue, which would hold logins until Redis returned), and the client keeps reconnecting in
+ * the background with a capped back-off. One warning per outage, one line when it is over.
+ */
+export function createRedisClient(url: string, logger: Logger) {
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000) },
+  });
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: error }, 'redis unreachable: rate limits fall back to this process\'s memory');
+  });
+  client.on('ready', () => {
+    if (down) logger.info('redis reachable again: rate limits are shared again');
+    down = false;
+  });
+  return client;
+}
+
+/** Starts connecting without waiting: the app serves requests (on memory counters) while Redis is away. */
+export function connectRedis(client: RedisClient, logger: Logger): void {
+  client.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis connection abandoned'));
+}
+
+export async function closeRedis(client: RedisClient): Promise<void> {
+  if (client.isOpen) await client.close().catch(() => client.destroy());
+  else client.destroy();
+}
+
