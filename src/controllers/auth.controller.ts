@@ -43,7 +43,7 @@ export function createAuthController({ config, services }: AppContext) {
     async logout(req: Request, res: Response) {
       if (req.user) await services.sessions.endFamily(req.user.id, req.user.sessionId, requestMeta(req));
       clearAuthCookies(res, config);
-      res.flash('info', 'You have been logged out.');
+      res.flash('info', 'Logged out. See you next time.');
       res.redirect(303, '/auth/login');
     },
   };

@@ -67,7 +67,7 @@ export function createMeController({ config, services }: AppContext) {
     async changePassword(req: Request, res: Response) {
       const tokens = await services.users.changePassword(signedInUser(req).id, matchedData(req) as PasswordChange, requestMeta(req));
       setAuthCookies(res, config, tokens);
-      res.flash('success', 'Password changed — your other sessions were signed out.');
+      res.flash('success', 'Password changed — other sessions were signed out.');
       res.redirect(303, '/me');
     },
   };

@@ -94,6 +94,7 @@ async function renderPage(appError: AppError, req: Request, res: Response): Prom
     status: appError.status,
     message: appError.message,
     requestId: req.id,
+    retryAfterSeconds: appError instanceof TooManyRequestsError ? appError.retryAfterSeconds : null,
   });
 }
 
