@@ -7,13 +7,16 @@ import { deriveSecret, SigningKeys } from './config/keys';
 import type { Db } from './db/knex';
 import { Clock, systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
+import type { RedisCommander } from './lib/redis';
 import { createAuthenticate } from './middleware/authenticate';
 import { createCsrf } from './middleware/csrf';
 import { errorHandler } from './middleware/error-handler';
 import { createFlash } from './middleware/flash';
 import { notFound } from './middleware/not-found';
+import { createRateLimits } from './middleware/rate-limit';
 import { requestLogger } from './middleware/request-logger';
 import { requireSameOrigin } from './middleware/same-origin';
+import { requireFormOrJsonBody } from './middleware/body-type';
 import { securityHeaders } from './middleware/security-headers';
 import { viewLocals } from './middleware/view-locals';
 import { routes } from './routes';
@@ -26,6 +29,10 @@ export interface AppOptions {
   keys: SigningKeys;
   clock?: Clock;
   logger?: Logger;
+  /** Rate-limit counters in Redis (server.ts passes one when REDIS_URL is set); memory otherwise. */
+  redis?: RedisCommander;
+  /** Redis key prefix for those counters, e.g. one per test run. */
+  rateLimitPrefix?: string;
 }
 
 export type GatehouseApp = Express & { services: Services };
@@ -34,9 +41,10 @@ export type GatehouseApp = Express & { services: Services };
  * Builds the Express app and never listens: server.ts runs it, tests drive it with supertest.
  * The order of the middleware is the security model, top to bottom.
  */
-export function createApp({ config, db, keys, clock = systemClock, logger = createLogger(config) }: AppOptions): GatehouseApp {
-  const services = createServices(config, db, keys, clock);
-  const ctx: AppContext = { config, db, keys, services };
+export function createApp({ config, db, keys, clock = systemClock, logger = createLogger(config), redis, rateLimitPrefix }: AppOptions): GatehouseApp {
+  const services = createServices(config, db, keys, clock, logger);
+  const rateLimits = createRateLimits({ config, logger, redis, prefix: rateLimitPrefix });
+  const ctx: AppContext = { config, db, keys, services, rateLimits };
   const csrf = createCsrf(config, keys);
   const rootDir = config.rootDir;
 
@@ -51,11 +59,15 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
 
   app.use(requestLogger(logger));
   app.use(securityHeaders(config));
-  app.use(express.static(path.join(rootDir, 'public'), { index: false, maxAge: config.isProduction ? '1h' : 0 }));
+  // Only a path naming a file is looked up in public/: pages and the API never wait for a stat
+  // on libuv's thread pool, which a login storm keeps busy with bcrypt (see lib/threadpool.ts).
+  const publicFiles = express.static(path.join(rootDir, 'public'), { index: false, maxAge: config.isProduction ? '1h' : 0 });
+  app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()));
   app.use(cookieParser(deriveSecret(keys, 'cookies').toString('hex')));
   // Plain `querystring` parsing: repeated fields become arrays (refused by validation), never objects.
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
   app.use(express.json({ limit: '100kb', strict: true }));
+  app.use(requireFormOrJsonBody);
 
   app.use(requireSameOrigin);
   app.use(createAuthenticate(config, services));

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { isCommonPassword } from '../lib/common-passwords';
+import { bcryptSlots, createLimiter } from '../lib/threadpool';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
@@ -20,6 +21,8 @@ export interface PasswordService {
    * takes as long to refuse as a wrong password.
    */
   verifyAgainstDummy(password: string): Promise<false>;
+  /** Prepares the dummy hash ahead of the first unknown-user login (called at start-up). */
+  warmUp(): Promise<void>;
 }
 
 /** NFKC, so the same password typed on two keyboards (full-width, composed accents) is the same. */
@@ -38,22 +41,28 @@ function prehash(password: string, salt: string): string {
 
 const BCRYPT_SALT_LENGTH = 29; // "$2b$12$" + 22 characters of salt
 
+/** One queue per process, as libuv's pool is: bcrypt never fills the pool (see lib/threadpool.ts). */
+const inBcryptQueue = createLimiter(bcryptSlots());
+
 export function createPasswordService(cost: number): PasswordService {
   let dummyHash: Promise<string> | undefined;
+  const dummy = () => (dummyHash ??= service.hash(crypto.randomBytes(32).toString('hex')));
 
   const service: PasswordService = {
     async hash(password) {
       const salt = await bcrypt.genSalt(cost);
-      return bcrypt.hash(prehash(password, salt), salt);
+      return inBcryptQueue(() => bcrypt.hash(prehash(password, salt), salt));
     },
     async verify(password, hash) {
       if (hash.length < BCRYPT_SALT_LENGTH) return false;
-      return bcrypt.compare(prehash(password, hash.slice(0, BCRYPT_SALT_LENGTH)), hash);
+      return inBcryptQueue(() => bcrypt.compare(prehash(password, hash.slice(0, BCRYPT_SALT_LENGTH)), hash));
     },
     async verifyAgainstDummy(password) {
-      dummyHash ??= service.hash(crypto.randomBytes(32).toString('hex'));
-      await service.verify(password, await dummyHash);
+      await service.verify(password, await dummy());
       return false;
+    },
+    async warmUp() {
+      await dummy();
     },
   };
   return service;

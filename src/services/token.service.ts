@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { Config } from '../config/env';
 import type { SigningKeys } from '../config/keys';
 import { Clock, secondsSinceEpoch } from '../lib/clock';
+import { createVerifiedTokenCache } from '../lib/verified-token-cache';
 
 interface RegisteredClaims {
   sub: string;
@@ -62,6 +63,8 @@ const MAX_TOKEN_LENGTH = 4096;
 
 export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, clock: Clock): TokenService {
   const { issuer, audience, accessTtlSeconds, refreshTtlSeconds } = jwtConfig;
+  // Only access tokens: they are checked on every request. Refresh tokens are used once each.
+  const verifiedAccessTokens = createVerifiedTokenCache<AccessClaims>();
 
   function sign<C extends RegisteredClaims>(claims: Omit<C, keyof RegisteredClaims> & { sub: string }, ttl: number): SignedToken<C> {
     const iat = secondsSinceEpoch(clock);
@@ -119,12 +122,19 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
       return sign<RefreshClaims>({ sub: subjectId, type: 'refresh', fam: familyId }, refreshTtlSeconds);
     },
 
+    /**
+     * A token seen before is served from the verified-token cache until its exp; the caller
+     * still checks revocation (SessionService.checkAccess) on every request, cached or not.
+     */
     verifyAccessToken(token) {
+      const cached = verifiedAccessTokens.get(token, secondsSinceEpoch(clock));
+      if (cached) return cached;
       const claims = verify(token, 'access');
       const wellFormed = typeof claims.sid === 'string' && Number.isInteger(claims.ver)
         && typeof claims.username === 'string' && typeof claims.is_reader === 'boolean'
         && typeof claims.is_author === 'boolean' && typeof claims.is_admin === 'boolean';
       if (!wellFormed) throw new TokenError('invalid');
+      verifiedAccessTokens.set(token, claims as unknown as AccessClaims);
       return claims as unknown as AccessClaims;
     },
 
