@@ -2,6 +2,17 @@ import type { NextFunction, Request, Response } from 'express';
 import { ValidationChain, validationResult } from 'express-validator';
 import { FieldErrors, ValidationError } from '../errors/app-error';
 
+/** The first message for each field that failed, or undefined when all passed. */
+function fieldErrorsOf(req: Request): FieldErrors | undefined {
+  const result = validationResult(req);
+  if (result.isEmpty()) return undefined;
+  const fields: FieldErrors = {};
+  for (const error of result.array()) {
+    if (error.type === 'field' && !(error.path in fields)) fields[error.path] = String(error.msg);
+  }
+  return fields;
+}
+
 /**
  * Runs express-validator chains and turns failures into one ValidationError (422) with the
  * first message for each field. Handlers then read only `matchedData(req)`: fields nobody
@@ -16,13 +27,24 @@ export function validate(...chains: ValidationChain[]) {
     },
     ...chains,
     function rejectInvalid(req: Request, _res: Response, next: NextFunction) {
-      const result = validationResult(req);
-      if (result.isEmpty()) return next();
-      const fields: FieldErrors = {};
-      for (const error of result.array()) {
-        if (error.type === 'field' && !(error.path in fields)) fields[error.path] = String(error.msg);
-      }
-      throw new ValidationError(fields);
+      const fields = fieldErrorsOf(req);
+      if (fields) throw new ValidationError(fields);
+      next();
+    },
+  ];
+}
+
+/**
+ * Like validate(), for the query strings of list pages: the refusal names the problem in its
+ * message, because a page of results has no form to show messages at.
+ */
+export function validateQuery(...chains: ValidationChain[]) {
+  return [
+    ...chains,
+    function rejectInvalidQuery(req: Request, _res: Response, next: NextFunction) {
+      const fields = fieldErrorsOf(req);
+      if (fields) throw new ValidationError(fields, Object.values(fields).join(' '));
+      next();
     },
   ];
 }

@@ -5,11 +5,11 @@ import { createAuthApiController } from '../controllers/api/auth.api.controller'
 import { createMeApiController } from '../controllers/api/me.api.controller';
 import { notFound } from '../middleware/not-found';
 import { requireRole, requireUser } from '../middleware/require-auth';
-import { validate } from '../middleware/validate';
+import { validate, validateQuery } from '../middleware/validate';
 import type { AppContext } from '../types/context';
 import { loginApi, refreshApi, registerApi } from '../validators/auth.validators';
 import { userListQuery } from '../validators/admin.validators';
-import { articleIdParam, checkQuery, pageQuery } from '../validators/article.validators';
+import { articleIdParam, pageQuery } from '../validators/article.validators';
 import { profileUpdate } from '../validators/me.validators';
 
 export function apiRoutes(ctx: AppContext): Router {
@@ -25,8 +25,8 @@ export function apiRoutes(ctx: AppContext): Router {
   router.post('/auth/logout', validate(...refreshApi), auth.logout);
   router.get('/me', requireUser, me.show);
   router.patch('/me', requireUser, validate(...profileUpdate), limits.passwordCheck, me.update);
-  router.get('/admin/users', requireRole('admin'), checkQuery(...userListQuery), admin.users);
-  router.get('/articles', requireRole('reader'), checkQuery(pageQuery()), articles.index);
+  router.get('/admin/users', requireRole('admin'), validateQuery(...userListQuery), admin.users);
+  router.get('/articles', requireRole('reader'), validateQuery(pageQuery()), articles.index);
   router.get('/articles/:id', requireRole('reader'), articleIdParam, articles.show);
   router.use(notFound);
   return router;

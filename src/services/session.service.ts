@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Sessions from '../models/refresh-session.model';
 import { findUserById, findUserByPublicId, UserRow } from '../models/user.model';
+import { AccessVerdict, createAccessCheck } from './access-check';
 import type { AuditService } from './audit.service';
 import { AccessClaims, TokenError, TokenService } from './token.service';
 
@@ -24,14 +25,6 @@ export class SessionError extends Error {
   }
 }
 
-/** What an access token is checked against on every request. */
-export type AccessVerdict = 'ok' | 'stale' | 'revoked';
-
-interface AuthState {
-  tokenVersion: number;
-  isActive: boolean;
-  familyAlive: boolean;
-}
 
 export interface SessionService {
   start(user: UserRow, meta: RequestMeta, db?: Db): Promise<TokenPair>;
@@ -56,9 +49,6 @@ export function hashJti(jti: string): string {
   return crypto.createHash('sha256').update(jti).digest('hex');
 }
 
-/** How long this process may trust a token_version / family answer without asking the database. */
-const AUTH_STATE_TTL_MS = 1000;
-const AUTH_STATE_MAX_ENTRIES = 50_000;
 
 export function createSessionService(deps: {
   db: Db;
@@ -68,7 +58,7 @@ export function createSessionService(deps: {
   jwt: Config['jwt'];
 }): SessionService {
   const { db, tokens, audit, clock, jwt } = deps;
-  const authStateCache = new Map<string, { state: AuthState | null; until: number }>();
+  const accessCheck = createAccessCheck(db, clock);
 
   /** Signs a new pair; nothing is stored until the caller knows the pair may be issued. */
   function signPair(user: UserRow, familyId: string) {
@@ -99,20 +89,6 @@ export function createSessionService(deps: {
     return signed.pair;
   }
 
-  async function loadAuthState(publicId: string, familyId: string): Promise<AuthState | null> {
-    const row = await db('users')
-      .where('users.public_id', publicId)
-      .first(
-        'users.token_version',
-        'users.is_active',
-        db.raw(
-          'exists(select 1 from refresh_sessions s where s.user_id = users.id and s.family_id = ? and s.revoked_at is null and s.expires_at > ?) as family_alive',
-          [familyId, clock.now()],
-        ),
-      );
-    if (!row) return null;
-    return { tokenVersion: Number(row.token_version), isActive: Boolean(row.is_active), familyAlive: Boolean(Number(row.family_alive)) };
-  }
 
   async function endAndAudit(userId: number, familyId: string, meta: RequestMeta): Promise<void> {
     await db.transaction(async (trx) => {
@@ -171,19 +147,8 @@ export function createSessionService(deps: {
       throw new SessionError('invalid');
     },
 
-    async checkAccess(claims) {
-      const key = `${claims.sub}|${claims.sid}`;
-      const cached = authStateCache.get(key);
-      let state: AuthState | null;
-      if (cached && cached.until > Date.now()) {
-        state = cached.state;
-      } else {
-        state = await loadAuthState(claims.sub, claims.sid);
-        if (authStateCache.size >= AUTH_STATE_MAX_ENTRIES) authStateCache.clear();
-        authStateCache.set(key, { state, until: Date.now() + AUTH_STATE_TTL_MS });
-      }
-      if (!state || !state.isActive || !state.familyAlive) return 'revoked';
-      return state.tokenVersion === claims.ver ? 'ok' : 'stale';
+    checkAccess(claims) {
+      return accessCheck.check(claims);
     },
 
     async endByRefreshToken(refreshToken, meta) {
@@ -242,7 +207,7 @@ export function createSessionService(deps: {
     },
 
     forgetCachedState() {
-      authStateCache.clear();
+      accessCheck.forget();
     },
 
     async prune() {

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { body, query, ValidationChain, validationResult } from 'express-validator';
-import { FieldErrors, NotFoundError, ValidationError } from '../errors/app-error';
+import { body, query, ValidationChain } from 'express-validator';
+import { NotFoundError } from '../errors/app-error';
 
 export const MAX_PAGE = 1_000_000;
 const TITLE_MAX = 200;
@@ -57,25 +57,6 @@ export function pageQuery(): ValidationChain {
     .custom((value) => typeof value === 'string' && /^[1-9]\d{0,6}$/.test(value) && Number(value) <= MAX_PAGE)
     .withMessage(ARTICLE_FIELD_MESSAGES.page)
     .toInt();
-}
-
-/**
- * Like validate(), for query strings of list pages: the refusal names the problem in its
- * message, because a page of results has no form to show messages at.
- */
-export function checkQuery(...chains: ValidationChain[]) {
-  return [
-    ...chains,
-    function rejectInvalidQuery(req: Request, _res: Response, next: NextFunction) {
-      const result = validationResult(req);
-      if (result.isEmpty()) return next();
-      const fields: FieldErrors = {};
-      for (const error of result.array()) {
-        if (error.type === 'field' && !(error.path in fields)) fields[error.path] = String(error.msg);
-      }
-      throw new ValidationError(fields, Object.values(fields).join(' '));
-    },
-  ];
 }
 
 /** `:id` of an article: a positive integer the column can hold. Anything else names nothing: 404. */
