@@ -61,12 +61,6 @@ export function createVerificationController({ services }: AppContext) {
       res.redirect(303, '/me');
     },
 
-    /** What /me shows about the address: a pending change waiting for its link. */
-    async loadProfileStatus(req: Request, res: Response, next: NextFunction) {
-      if (req.user) res.locals.pendingEmail = await services.verification.pendingEmail(req.user.id);
-      next();
-    },
-
     /**
      * REQUIRE_VERIFIED_EMAIL on the login and registration forms: a correct password for an
      * unconfirmed address gets a page that offers a new link; a fresh registration is sent to

@@ -33,13 +33,11 @@ export function unverifiedEmailPages(ctx: AppContext) {
   return createVerificationController(ctx).refuseUnverified;
 }
 
-/** Mounted at /me before meRoutes: the resend button, and the address status the profile shows. */
+/** Mounted at /me next to meRoutes: the profile's "resend verification email" button. */
 export function accountProfileRoutes(ctx: AppContext): Router {
   const verification = createVerificationController(ctx);
   const router = Router();
   router.post('/verification', requireUser, verification.resendForMe);
-  router.get('/', verification.loadProfileStatus);
-  router.post('/', verification.loadProfileStatus);
   return router;
 }
 
