@@ -23,7 +23,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--duration 10] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
-                   [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--loader import|require] [--only ${TARGET_KEYS.join(',')}]
+                   [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--loader require|import] [--only ${TARGET_KEYS.join(',')}]
 BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test also runs the Gatehouse targets on MariaDB.`;
 
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -58,7 +58,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     if (!(TARGET_KEYS as readonly string[]).includes(name)) throw new Error(`--only: unknown target "${name}"\n${USAGE}`);
     only.add(name as TargetKey);
   }
-  const loader = values.loader ?? 'import';
+  const loader = values.loader ?? 'require';
   if (loader !== 'import' && loader !== 'require') throw new Error(`--loader must be import or require\n${USAGE}`);
   return {
     loader,

@@ -34,8 +34,8 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * How TypeScript is loaded: `import` is what `npm start` (the tsx CLI) runs, tsx's ESM loader
- * with its own thread; `require` is tsx's CommonJS hook alone (`node --require tsx/cjs`).
+ * How TypeScript is loaded: `require` is what `npm start` runs, tsx's CommonJS hook alone
+ * (`node --require tsx/cjs`); `import` is tsx's ESM loader, with a thread of its own.
  */
 export type Loader = 'import' | 'require';
 
@@ -43,8 +43,8 @@ export function loaderArgs(loader: Loader): string[] {
   return loader === 'import' ? ['--import', 'tsx'] : ['--require', 'tsx/cjs'];
 }
 
-/** Runs a TypeScript entry point as `node --import tsx FILE`, so the PID we watch is the server itself. */
-export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, loader: Loader = 'import'): Promise<ServerProcess> {
+/** Runs a TypeScript entry point as `node --require tsx/cjs FILE` (as npm start does), so the PID we watch is the server itself. */
+export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, loader: Loader = 'require'): Promise<ServerProcess> {
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const started = process.hrtime.bigint();

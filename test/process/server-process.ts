@@ -24,13 +24,13 @@ export interface ServerProcess {
 }
 
 /**
- * The real server (`node --import tsx src/server.ts`) on a free port, a temp SQLite file and
+ * The real server (`node --require tsx/cjs src/server.ts`, as npm start runs it) on a free port, a temp SQLite file and
  * keys in a temp dir, as `npm start` would run it. Resolves once it announces where it listens.
  */
 export async function startServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-proc-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', 'src/server.ts'], {
     cwd: ROOT_DIR,
     env: {
       PATH: process.env.PATH ?? '',

@@ -46,8 +46,8 @@ describe('the real server process', () => {
   describe('after a programming error nobody caught', () => {
     let preload: string;
     beforeAll(() => {
-      // Injected through --import: signals that make the process fail the way a bug would.
-      preload = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-fault-')), 'inject.mjs');
+      // Injected through --require: signals that make the process fail the way a bug would.
+      preload = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-fault-')), 'inject.cjs');
       fs.writeFileSync(preload, [
         "process.on('SIGUSR2', () => { Promise.reject(new Error('injected rejection')); });",
         "process.on('SIGHUP', () => { setImmediate(() => { throw new Error('injected exception'); }); });",
@@ -58,7 +58,7 @@ describe('the real server process', () => {
       ['an unhandled promise rejection', 'SIGUSR2', 'unhandled promise rejection', 'injected rejection'],
       ['an uncaught exception', 'SIGHUP', 'uncaught exception', 'injected exception'],
     ] as const)('after %s, logs it as fatal, stops listening and exits 1 instead of staying half-alive', async (_name, signal, message, cause) => {
-      server = await startServer({}, ['--import', preload]);
+      server = await startServer({}, ['--require', preload]);
       expect((await send(server.port, 'GET', '/healthz')).status).toBe(200);
       server.child.kill(signal);
       expect(await server.exited).toBe(1);
