@@ -10,8 +10,7 @@ import { runCli } from './run-cli';
  */
 runCli(async () => {
   loadDotEnv();
-  // The key files are what this command creates, so their absence is no reason to refuse.
-  const config = loadConfig(undefined, undefined, { requireKeyFiles: false });
+  const config = loadConfig(undefined, undefined, { forKeyGeneration: true });
   const { algorithm, privateKeyFile, publicKeyFile } = config.jwt;
   if (algorithm === 'HS256') {
     console.log('HS256 signs with JWT_SECRET, not key files. A fresh secret you can use:');

@@ -88,6 +88,13 @@ const EnvSchema = z.object({
 
 type Env = Record<string, string | undefined>;
 
+export interface LoadOptions {
+  /** Tests build keys in memory: key files need not exist. */
+  requireKeyFiles?: boolean;
+  /** `npm run keys` creates the key files or the HS256 secret: their absence is no reason to refuse. */
+  forKeyGeneration?: boolean;
+}
+
 /** Reads `.env` from the project root into process.env, never overriding what is already set. */
 export function loadDotEnv(rootDir = ROOT_DIR): void {
   const file = path.join(rootDir, '.env');
@@ -98,7 +105,7 @@ export function loadDotEnv(rootDir = ROOT_DIR): void {
  * Builds the one frozen configuration object. Every problem is collected and reported
  * together, each naming its variable, so a broken deployment is fixed in one pass.
  */
-export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: { requireKeyFiles?: boolean } = {}): Config {
+export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: LoadOptions = {}): Config {
   const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const problems: string[] = [];
   const parsed = EnvSchema.safeParse(blanksRemoved);
@@ -132,7 +139,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   const privateKeyFile = resolve(e.JWT_PRIVATE_KEY_FILE);
   const publicKeyFile = resolve(e.JWT_PUBLIC_KEY_FILE);
 
-  if (e.JWT_ALGORITHM === 'HS256') {
+  if (e.JWT_ALGORITHM === 'HS256' && !options.forKeyGeneration) {
     // The raw string's bytes are the HMAC key: under 32 bytes it can be brute-forced offline.
     if (e.JWT_SECRET === undefined) problems.push('JWT_SECRET is required when JWT_ALGORITHM is HS256');
     else if (Buffer.byteLength(e.JWT_SECRET, 'utf8') < 32) problems.push('JWT_SECRET must be at least 32 bytes long');
@@ -140,7 +147,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   if (isProduction) {
     if (e.COOKIE_SECURE === 'false') problems.push('COOKIE_SECURE=false is refused in production: cookies must carry the Secure flag');
     if (e.BCRYPT_COST < 10) problems.push('BCRYPT_COST must be at least 10 in production');
-    if (e.JWT_ALGORITHM !== 'HS256' && options.requireKeyFiles !== false) {
+    if (e.JWT_ALGORITHM !== 'HS256' && options.requireKeyFiles !== false && !options.forKeyGeneration) {
       for (const [name, file] of [['JWT_PRIVATE_KEY_FILE', privateKeyFile], ['JWT_PUBLIC_KEY_FILE', publicKeyFile]] as const) {
         if (!fs.existsSync(file)) problems.push(`${name} points to ${file}, which does not exist (production never generates keys: run npm run keys)`);
       }
