@@ -170,12 +170,14 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
         if (Object.keys(patch).length === 0) return false;
         const now = clock.now();
         await Users.updateUser(trx, target.id, patch, now);
-        await Users.bumpTokenVersion(trx, target.id, now);
-        const revoked = patch.is_active === false ? await sessions.revokeOtherFamilies(target.id, null, 'disabled', trx) : 0;
+        let revoked = 0;
+        if (patch.is_active === false) revoked = await sessions.signOutEverywhere(target.id, 'disabled', trx);
+        // Roles only: the next request silently gets a token with the new roles; nobody is signed out.
+        else await Users.bumpTokenVersion(trx, target.id, now);
         await auditChanges(trx, target, actor, flags, revoked, meta);
         return true;
       });
-      // After the commit: a request that read the old state during the transaction must not keep it.
+      // The role-change path bumped token_version itself: drop the cached verdicts once committed.
       sessions.forgetCachedState();
       return { changed };
     },
@@ -185,12 +187,10 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
       const revoked = await db.transaction(async (trx) => {
         const actor = await requireAdmin(trx, actorId);
         const target = await findTarget(trx, targetId);
-        await Users.bumpTokenVersion(trx, target.id, clock.now());
-        const count = await sessions.revokeOtherFamilies(target.id, null, 'admin_revoked', trx);
+        const count = await sessions.signOutEverywhere(target.id, 'admin_revoked', trx);
         await audit.record('sessions_revoked', { userId: target.id, actorId: actor.id, meta, details: { scope: 'all', tokens: count } }, trx);
         return count;
       });
-      sessions.forgetCachedState();
       return revoked;
     },
 

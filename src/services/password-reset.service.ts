@@ -104,15 +104,13 @@ export function createPasswordResetService(deps: {
         // Following a link mailed to the address proves the address, as a verification link would.
         const isVerified = current.is_verified || row.email === current.email;
         await Users.updateUser(trx, current.id, { password_hash: passwordHash, is_verified: isVerified, last_login_at: now }, now);
-        await Users.bumpTokenVersion(trx, current.id, now);
-        await sessions.revokeOtherFamilies(current.id, null, 'password_reset', trx);
+        await sessions.signOutEverywhere(current.id, 'password_reset', trx);
         await Tokens.revokeAccountTokens(trx, current.id, ['reset_password'], now);
         await audit.record('password_reset', { userId: current.id, meta }, trx);
         const tokens = await sessions.start({ ...current, token_version: current.token_version + 1 }, meta, trx);
         await audit.record('logged_in', { userId: current.id, meta, details: { via: 'password_reset' } }, trx);
         return { user: { ...current, is_verified: isVerified, last_login_at: now, token_version: current.token_version + 1 }, tokens };
       });
-      sessions.forgetCachedState();
       mail.send({ to: result.user.email, template: 'password-reset-done', locals: { user: result.user } });
       return result;
     },

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Config } from '../config/env';
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Sessions from '../models/refresh-session.model';
-import { findUserById, findUserByPublicId, UserRow } from '../models/user.model';
+import { bumpTokenVersion, findUserById, findUserByPublicId, UserRow } from '../models/user.model';
 import { AccessVerdict, createAccessCheck } from './access-check';
 import type { AuditService } from './audit.service';
 import { AccessClaims, TokenError, TokenService } from './token.service';
@@ -32,7 +33,12 @@ export interface SessionService {
   checkAccess(claims: AccessClaims): Promise<AccessVerdict>;
   endByRefreshToken(refreshToken: string, meta: RequestMeta): Promise<void>;
   endFamily(userPublicId: string, familyId: string, meta: RequestMeta): Promise<void>;
-  revokeOtherFamilies(userId: number, keepFamilyId: string | null, reason: string, db?: Db): Promise<number>;
+  /**
+   * Password change, password reset, disabling, an admin's "sign out everywhere": bumps
+   * token_version (every access token goes stale) and revokes every refresh session, inside the
+   * caller's transaction. Returns the number of refresh tokens revoked.
+   */
+  signOutEverywhere(userId: number, reason: string, trx: Db): Promise<number>;
   listActive(userId: number): Promise<Sessions.ActiveFamily[]>;
   listForUser(userPublicId: string): Promise<Sessions.ActiveFamily[]>;
   /** "Sign out" on the sessions page: ends one of the user's own sign-ins. False when it was not theirs or not live. */
@@ -167,9 +173,14 @@ export function createSessionService(deps: {
       if (user) await endAndAudit(user.id, familyId, meta);
     },
 
-    async revokeOtherFamilies(userId, keepFamilyId, reason, trx = db) {
-      const count = await Sessions.revokeUserFamilies(trx, userId, reason, clock.now(), keepFamilyId ?? undefined);
-      service.forgetCachedState();
+    async signOutEverywhere(userId, reason, trx) {
+      const now = clock.now();
+      await bumpTokenVersion(trx, userId, now);
+      const count = await Sessions.revokeUserFamilies(trx, userId, reason, now);
+      // Dropped when the caller's transaction settles: a request that read the old state while it
+      // was open must not keep serving it from the cache.
+      if (trx.isTransaction) (trx as Knex.Transaction).executionPromise.then(service.forgetCachedState, service.forgetCachedState);
+      else service.forgetCachedState();
       return count;
     },
 

@@ -92,12 +92,10 @@ export function createUserService(deps: {
       const tokens = await db.transaction(async (trx) => {
         const now = clock.now();
         await Users.updateUser(trx, user.id, { password_hash: passwordHash }, now);
-        await Users.bumpTokenVersion(trx, user.id, now);
-        await sessions.revokeOtherFamilies(user.id, null, 'password_change', trx);
+        await sessions.signOutEverywhere(user.id, 'password_change', trx);
         await audit.record('password_changed', { userId: user.id, meta }, trx);
         return sessions.start({ ...user, token_version: user.token_version + 1 }, meta, trx);
       });
-      sessions.forgetCachedState();
       return tokens;
     },
   };
