@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   const redis = config.redis.url ? openRedis(config.redis.url, logger) : undefined;
   const app = createApp({ config, db, keys, logger, redis: redis?.client });
-  // The first unknown-user login would otherwise pay for hashing the dummy password too.
+  // Built now rather than inside the first login or registration (see PasswordService.warmUp).
   app.services.passwords.warmUp().catch((error) => logger.warn({ err: error }, 'password service warm-up failed'));
   const server = app.listen(config.server.port, config.server.host, (error?: Error) => {
     if (error) {

@@ -21,7 +21,10 @@ export interface PasswordService {
    * takes as long to refuse as a wrong password.
    */
   verifyAgainstDummy(password: string): Promise<false>;
-  /** Prepares the dummy hash ahead of the first unknown-user login (called at start-up). */
+  /**
+   * Called at start-up: prepares the dummy hash and the common-password list, so neither the
+   * first unknown-user login nor the first registration pays for building them.
+   */
   warmUp(): Promise<void>;
 }
 
@@ -62,6 +65,7 @@ export function createPasswordService(cost: number): PasswordService {
       return false;
     },
     async warmUp() {
+      isCommonPassword('');
       await dummy();
     },
   };
