@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Loader } from './processes';
 
@@ -20,10 +21,13 @@ export interface BenchOptions {
   mysqlUrl?: string;
   /** How every server process loads TypeScript (see processes.ts). */
   loader: Loader;
+  /** Where each server writes a V8 CPU profile (open it in Chrome DevTools); unset: no profiling. */
+  cpuProfileDir?: string;
 }
 
 const USAGE = `npm run bench -- [--duration 10] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
-                   [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--loader require|import] [--only ${TARGET_KEYS.join(',')}]
+                   [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--loader require|import]
+                   [--cpu-prof DIR] [--only ${TARGET_KEYS.join(',')}]
 BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test also runs the Gatehouse targets on MariaDB.`;
 
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -40,6 +44,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
       'probe-rate': { type: 'string' },
       only: { type: 'string' },
       loader: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -72,5 +77,6 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     probeRate: number('probe-rate', values['probe-rate'], 100, 1),
     only,
     mysqlUrl: env.BENCH_MYSQL_URL || undefined,
+    cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
   };
 }

@@ -44,11 +44,13 @@ export function loaderArgs(loader: Loader): string[] {
 }
 
 /** Runs a TypeScript entry point as `node --require tsx/cjs FILE` (as npm start does), so the PID we watch is the server itself. */
-export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, loader: Loader = 'require'): Promise<ServerProcess> {
+export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, loader: Loader = 'require', cpuProfileDir?: string): Promise<ServerProcess> {
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...loaderArgs(loader), script], {
+  // node writes the profile when the process exits (server.ts exits on SIGTERM), named after `name`.
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, ...loaderArgs(loader), script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', out, out],
