@@ -11,8 +11,8 @@ import type { AppContext } from '../types/context';
 export function createMeController({ config, services }: AppContext) {
   /** The profile page's data, also used when one of its forms is re-rendered with errors. */
   async function profileLocals(req: Request) {
-    const row = await services.users.getByPublicId(signedInUser(req).id);
-    return { user: toPublicUser(row), pendingEmail: await services.verification.pendingEmailOf(row.id) };
+    const { user, pendingEmail } = await services.users.current(signedInUser(req));
+    return { user: toPublicUser(user), pendingEmail };
   }
 
   return {

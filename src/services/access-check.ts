@@ -1,60 +1,83 @@
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
+import { toUserRow, UserRow } from '../models/user.model';
 import type { AccessClaims } from './token.service';
 
 /** What an access token is checked against on every request. */
 export type AccessVerdict = 'ok' | 'stale' | 'revoked';
 
-interface AuthState {
-  tokenVersion: number;
-  isActive: boolean;
+/** The signed-in account as this process last read it (at most a second ago). */
+export interface AccountState {
+  user: UserRow;
+  /** The address an email change waits on, if any (shown on the profile page). */
+  pendingEmail: string | null;
+  /** The token's sign-in (refresh family) still has a live refresh row. */
   familyAlive: boolean;
 }
 
-/** How long this process may trust a token_version / family answer without asking the database. */
-const AUTH_STATE_TTL_MS = 1000;
-const AUTH_STATE_MAX_ENTRIES = 50_000;
+/** How long this process may trust an answer without asking the database. */
+const STATE_TTL_MS = 1000;
+/** Entries live a second; past this many (a flood of distinct sessions) the cache starts over. */
+const STATE_MAX_ENTRIES = 10_000;
 
 /**
  * Revocation on the next request: an access token is good only while its user is active, its
  * `ver` equals the user's token_version and its family (`sid`) still has a live refresh row.
- * One query answers all three; the answer is cached per process for at most one second, and
- * `forget()` drops the cache whenever this process revokes anything, so a single instance sees
- * its own revocations at once. The cache's clock is the real one: it is a performance detail,
- * not domain time.
+ * One query answers all three and also reads the rest of the user's row (and a pending email
+ * change), so the pages of the signed-in user need no query of their own. The answer is cached
+ * per process for at most one second, and `forget()` drops the cache whenever this process
+ * changes a user or a session, so a single instance sees its own changes at once; another
+ * instance's change shows within the second. The cache's clock is the real one: it is a
+ * performance detail, not domain time.
  */
 export function createAccessCheck(db: Db, clock: Clock) {
-  const cache = new Map<string, { state: AuthState | null; until: number }>();
+  const cache = new Map<string, { state: AccountState | null; until: number }>();
 
-  async function load(publicId: string, familyId: string): Promise<AuthState | null> {
-    const row = await db('users')
+  async function load(publicId: string, familyId: string): Promise<AccountState | null> {
+    const now = clock.now();
+    const raw = await db('users')
       .where('users.public_id', publicId)
       .first(
-        'users.token_version',
-        'users.is_active',
+        'users.*',
         db.raw(
           'exists(select 1 from refresh_sessions s where s.user_id = users.id and s.family_id = ? and s.revoked_at is null and s.expires_at > ?) as family_alive',
-          [familyId, clock.now()],
+          [familyId, now],
+        ),
+        db.raw(
+          `(select t.email from account_tokens t where t.user_id = users.id and t.purpose = 'change_email'
+             and t.used_at is null and t.revoked_at is null and t.expires_at > ? order by t.created_at desc, t.id desc limit 1) as pending_email`,
+          [now],
         ),
       );
-    if (!row) return null;
-    return { tokenVersion: Number(row.token_version), isActive: Boolean(row.is_active), familyAlive: Boolean(Number(row.family_alive)) };
+    if (!raw) return null;
+    return {
+      user: toUserRow(raw),
+      pendingEmail: (raw.pending_email as string | null) ?? null,
+      familyAlive: Boolean(Number(raw.family_alive)),
+    };
+  }
+
+  async function stateOf(publicId: string, familyId: string): Promise<AccountState | null> {
+    const key = `${publicId}|${familyId}`;
+    const cached = cache.get(key);
+    if (cached && cached.until > Date.now()) return cached.state;
+    const state = await load(publicId, familyId);
+    if (cache.size >= STATE_MAX_ENTRIES) cache.clear();
+    cache.set(key, { state, until: Date.now() + STATE_TTL_MS });
+    return state;
   }
 
   return {
     async check(claims: AccessClaims): Promise<AccessVerdict> {
-      const key = `${claims.sub}|${claims.sid}`;
-      const cached = cache.get(key);
-      let state: AuthState | null;
-      if (cached && cached.until > Date.now()) {
-        state = cached.state;
-      } else {
-        state = await load(claims.sub, claims.sid);
-        if (cache.size >= AUTH_STATE_MAX_ENTRIES) cache.clear();
-        cache.set(key, { state, until: Date.now() + AUTH_STATE_TTL_MS });
-      }
-      if (!state || !state.isActive || !state.familyAlive) return 'revoked';
-      return state.tokenVersion === claims.ver ? 'ok' : 'stale';
+      const state = await stateOf(claims.sub, claims.sid);
+      if (!state || !state.user.is_active || !state.familyAlive) return 'revoked';
+      return state.user.token_version === claims.ver ? 'ok' : 'stale';
+    },
+
+    /** The account behind a sign-in, from the same cache: null once it is gone, disabled or signed out. */
+    async account(publicId: string, familyId: string): Promise<AccountState | null> {
+      const state = await stateOf(publicId, familyId);
+      return state && state.user.is_active && state.familyAlive ? state : null;
     },
 
     forget(): void {

@@ -25,7 +25,7 @@ export function createServices(config: Config, db: Db, keys: SigningKeys, clock:
   // Mail, and the account lookups of forgot-password, run after the response (see mail-queue.ts).
   const background = createTaskQueue(logger);
   const mail = createMailService({ config, queue: background, logger });
-  const verification = createVerificationService({ db, mail, queue: background, audit, clock });
+  const verification = createVerificationService({ db, mail, queue: background, audit, clock, accountChanged: sessions.forgetCachedState });
   const passwordReset = createPasswordResetService({ db, passwords, sessions, mail, queue: background, audit, clock });
   const auth = createAuthService({ db, passwords, sessions, audit, clock, verification, requireVerifiedEmail: config.accounts.requireVerifiedEmail });
   const users = createUserService({ db, passwords, sessions, audit, clock, verification });

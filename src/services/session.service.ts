@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Sessions from '../models/refresh-session.model';
 import { bumpTokenVersion, findUserById, findUserByPublicId, UserRow } from '../models/user.model';
-import { AccessVerdict, createAccessCheck } from './access-check';
+import { AccessVerdict, AccountState, createAccessCheck } from './access-check';
 import type { AuditService } from './audit.service';
 import { AccessClaims, TokenError, TokenService } from './token.service';
 
@@ -31,6 +31,12 @@ export interface SessionService {
   start(user: UserRow, meta: RequestMeta, db?: Db): Promise<TokenPair>;
   rotate(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
   checkAccess(claims: AccessClaims): Promise<AccessVerdict>;
+  /**
+   * The signed-in user's row (and pending email change) as read by the revocation check, at
+   * most a second old and never older than this process's own last change: what the profile
+   * renders without a query of its own. Null once the sign-in has ended.
+   */
+  currentAccount(userPublicId: string, familyId: string): Promise<Pick<AccountState, 'user' | 'pendingEmail'> | null>;
   endByRefreshToken(refreshToken: string, meta: RequestMeta): Promise<void>;
   endFamily(userPublicId: string, familyId: string, meta: RequestMeta): Promise<void>;
   /**
@@ -45,7 +51,7 @@ export interface SessionService {
   revokeOne(userPublicId: string, familyId: string, meta: RequestMeta): Promise<boolean>;
   /** "Sign out all other sessions": every sign-in of the user except the one making the request. */
   revokeOthers(userPublicId: string, keepFamilyId: string, meta: RequestMeta): Promise<number>;
-  /** Called after any change to token_version, is_active or a family, so this process sees it at once. */
+  /** Called after any change to a user's row, a family or a pending email change, so this process sees it at once. */
   forgetCachedState(): void;
   prune(): Promise<number>;
 }
@@ -155,6 +161,10 @@ export function createSessionService(deps: {
 
     checkAccess(claims) {
       return accessCheck.check(claims);
+    },
+
+    currentAccount(userPublicId, familyId) {
+      return accessCheck.account(userPublicId, familyId);
     },
 
     async endByRefreshToken(refreshToken, meta) {

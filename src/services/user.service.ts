@@ -27,6 +27,8 @@ export interface PasswordChange {
 
 export interface UserService {
   getByPublicId(publicId: string): Promise<Users.UserRow>;
+  /** The signed-in user's own pages: from the revocation check's cache, no query of its own (see access-check.ts). */
+  current(signedIn: { id: string; sessionId: string }): Promise<{ user: Users.UserRow; pendingEmail: string | null }>;
   updateProfile(publicId: string, changes: ProfileChanges, meta: RequestMeta): Promise<Users.UserRow>;
   changePassword(publicId: string, change: PasswordChange, meta: RequestMeta): Promise<TokenPair>;
 }
@@ -48,6 +50,12 @@ export function createUserService(deps: {
       return user;
     },
 
+    async current(signedIn) {
+      const account = await sessions.currentAccount(signedIn.id, signedIn.sessionId);
+      if (!account) throw new UnauthorizedError();
+      return account;
+    },
+
     /**
      * Names change freely; the email only with the current password, as Devise and Django ask,
      * and only once the new address is confirmed: here it is merely requested (see
@@ -66,6 +74,7 @@ export function createUserService(deps: {
           throw new ValidationError({ current_password: PROFILE_MESSAGES.currentPasswordWrong });
         }
         await verification.requestEmailChange(user, email, meta);
+        sessions.forgetCachedState(); // the profile shows the pending change
       }
       if (Object.keys(patch).length === 0) return user;
 
@@ -73,6 +82,7 @@ export function createUserService(deps: {
         await Users.updateUser(trx, user.id, patch, clock.now());
         await audit.record('profile_updated', { userId: user.id, meta, details: { fields: Object.keys(patch) } }, trx);
       });
+      sessions.forgetCachedState();
       return service.getByPublicId(publicId);
     },
 

@@ -55,8 +55,6 @@ export interface VerificationService {
   confirm(token: string, meta: RequestMeta): Promise<ConfirmedLink>;
   /** The address an email change waits on, if any. */
   pendingEmail(publicId: string): Promise<string | null>;
-  /** The same, for a user already loaded (the profile page): one query instead of two. */
-  pendingEmailOf(userId: number): Promise<string | null>;
   /** Deletes expired links of every purpose (run hourly by the server). */
   prune(): Promise<number>;
 }
@@ -67,8 +65,10 @@ export function createVerificationService(deps: {
   queue: TaskQueue;
   audit: AuditService;
   clock: Clock;
+  /** Tells the signed-in users' cache (SessionService.forgetCachedState) that a user's row changed. */
+  accountChanged: () => void;
 }): VerificationService {
-  const { db, mail, queue, audit, clock } = deps;
+  const { db, mail, queue, audit, clock, accountChanged } = deps;
   const perAddress = createThrottle(clock, PUBLIC_PER_ADDRESS.limit, PUBLIC_PER_ADDRESS.windowSeconds);
   const perIp = createThrottle(clock, PUBLIC_PER_IP.limit, PUBLIC_PER_IP.windowSeconds);
 
@@ -130,17 +130,17 @@ export function createVerificationService(deps: {
       const user = await Users.findUserById(db, row.user_id);
       // A verification link is for the address it was sent to; after a change it is void.
       if (!user || !user.is_active || (row.purpose === 'verify_email' && user.email !== row.email)) throw new InvalidLinkError();
-      return row.purpose === 'verify_email' ? markVerified(user, row, meta) : changeEmail(user, row, meta);
+      try {
+        return row.purpose === 'verify_email' ? await markVerified(user, row, meta) : await changeEmail(user, row, meta);
+      } finally {
+        accountChanged();
+      }
     },
 
     async pendingEmail(publicId) {
       const user = await Users.findUserByPublicId(db, publicId);
       if (!user) return null;
-      return service.pendingEmailOf(user.id);
-    },
-
-    async pendingEmailOf(userId) {
-      return (await Tokens.findLiveToken(db, userId, 'change_email', clock.now()))?.email ?? null;
+      return (await Tokens.findLiveToken(db, user.id, 'change_email', clock.now()))?.email ?? null;
     },
 
     prune() {

@@ -9,7 +9,7 @@ import type { AppContext } from '../../types/context';
 export function createMeApiController({ services }: AppContext) {
   return {
     async show(req: Request, res: Response) {
-      res.json(toPublicUser(await services.users.getByPublicId(signedInUser(req).id)));
+      res.json(toPublicUser((await services.users.current(signedInUser(req))).user));
     },
 
     async update(req: Request, res: Response) {
