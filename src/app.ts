@@ -7,6 +7,7 @@ import { deriveSecret, SigningKeys } from './config/keys';
 import type { Db } from './db/knex';
 import { Clock, systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
+import { createViewEngine } from './lib/view-engine';
 import type { RedisCommander } from './lib/redis';
 import { createAuthenticate } from './middleware/authenticate';
 import { createCsrf } from './middleware/csrf';
@@ -52,10 +53,13 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
   app.services = services;
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.set('view engine', 'ejs');
-  app.set('views', path.join(rootDir, 'views'));
   // Express caches views only in production; caching is a property of the deployment, not of NODE_ENV=test.
-  app.set('view cache', config.env !== 'development');
+  const viewCache = config.env !== 'development';
+  const viewsDir = path.join(rootDir, 'views');
+  app.engine('ejs', createViewEngine(viewsDir, { cache: viewCache, debug: !config.isProduction }));
+  app.set('view engine', 'ejs');
+  app.set('views', viewsDir);
+  app.set('view cache', viewCache);
 
   app.use(requestLogger(logger));
   app.use(securityHeaders(config));
