@@ -9,7 +9,7 @@ import { BenchOptions, parseBenchArgs } from './lib/args';
 import { COOKIES } from './lib/client';
 import { createScratchMysql, createWorkspace, gatehouseEnv, seedDatabase, Workspace } from './lib/fixture';
 import { LoadRequest, LoadResult, medianOf, runLoad } from './lib/load';
-import { loaderArgs, ROOT, ServerProcess, startServer } from './lib/processes';
+import { loaderArgs, ROOT, ServerProcess, startScriptFlags, startServer } from './lib/processes';
 import { describeCode, formatMarkdown, formatTable, problemsOf, Row, writeResults } from './lib/report';
 import { computeRatios, EngineReport, formatSummary } from './lib/summary';
 import { GATEHOUSE_TARGETS, GatehouseTarget } from './targets';
@@ -114,12 +114,17 @@ async function bcryptBaseline(opts: BenchOptions, rows: Row[]): Promise<void> {
   rows.push(row(`(c) raw bcrypt.compare, cost ${opts.bcryptCost}`, 'baseline', reps, peak));
 }
 
+/** `npm start`'s node flags, then any --node-flags given to the bench (later flags win). */
+function gatehouseFlags(opts: BenchOptions): string[] {
+  return [...startScriptFlags(), ...opts.nodeFlags];
+}
+
 async function gatehouseEngine(ws: Workspace, opts: BenchOptions, engine: 'sqlite' | 'mysql', databaseUrl: string, rows: Row[]): Promise<EngineReport> {
   await seedDatabase(databaseUrl, opts.bcryptCost);
   const env = gatehouseEnv(ws, databaseUrl, opts.bcryptCost, opts.threadpool);
   const report: EngineReport = { startupMs: [] };
   const start = async (name: string) => {
-    const server = await startServer(`gatehouse-${engine}`, 'src/server.ts', env, ws.log(`gatehouse-${engine}-${name}`), opts.loader, opts.cpuProfileDir);
+    const server = await startServer(`gatehouse-${engine}`, 'src/server.ts', env, ws.log(`gatehouse-${engine}-${name}`), opts.loader, opts.cpuProfileDir, gatehouseFlags(opts));
     report.startupMs.push(server.startupMs);
     return server;
   };
@@ -172,7 +177,7 @@ async function main(): Promise<void> {
   const engines: Record<string, EngineReport> = {};
   process.stdout.write(`Gatehouse bench: ${opts.durationS}s × ${opts.reps} per target, ${opts.connections} connections, bcrypt cost ${opts.bcryptCost}, `
     + `UV_THREADPOOL_SIZE ${opts.threadpool ?? 'unset (libuv default 4)'}, bcrypt slots ${bcryptSlots(libuvPoolSize({ UV_THREADPOOL_SIZE: opts.threadpool }))}, `
-    + `servers run with node --${opts.loader} ${opts.loader === 'import' ? 'tsx' : 'tsx/cjs'}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
+    + `Gatehouse runs with node ${gatehouseFlags(opts).map((flag) => `${flag} `).join('')}--${opts.loader} ${opts.loader === 'import' ? 'tsx' : 'tsx/cjs'}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
   try {
     await httpBaselines(ws, opts, rows);
     if (opts.only.has('bcrypt')) await bcryptBaseline(opts, rows);

@@ -23,11 +23,13 @@ export interface BenchOptions {
   loader: Loader;
   /** Where each server writes a V8 CPU profile (open it in Chrome DevTools); unset: no profiling. */
   cpuProfileDir?: string;
+  /** Node flags for the Gatehouse servers after those of `npm start` (e.g. --max-semi-space-size=16), to compare settings. */
+  nodeFlags: string[];
 }
 
 const USAGE = `npm run bench -- [--duration 10] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
                    [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--loader require|import]
-                   [--cpu-prof DIR] [--only ${TARGET_KEYS.join(',')}]
+                   [--cpu-prof DIR] [--node-flags="--flag=value ..."] [--only ${TARGET_KEYS.join(',')}]
 BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test also runs the Gatehouse targets on MariaDB.`;
 
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -45,6 +47,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
       only: { type: 'string' },
       loader: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'node-flags': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -78,5 +81,6 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     only,
     mysqlUrl: env.BENCH_MYSQL_URL || undefined,
     cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
+    nodeFlags: (values['node-flags'] ?? '').split(/\s+/).filter(Boolean),
   };
 }

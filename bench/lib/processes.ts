@@ -43,14 +43,24 @@ export function loaderArgs(loader: Loader): string[] {
   return loader === 'import' ? ['--import', 'tsx'] : ['--require', 'tsx/cjs'];
 }
 
+/**
+ * The node flags of `npm start` (package.json), e.g. the heap settings: the bench runs Gatehouse
+ * with exactly those, so what it measures is what `npm start` runs.
+ */
+export function startScriptFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = (pkg.scripts.start ?? '').split(/\s+/);
+  return words.filter((word, i) => word.startsWith('--') && !['--require', '--import'].includes(word) && !['--require', '--import'].includes(words[i - 1] ?? ''));
+}
+
 /** Runs a TypeScript entry point as `node --require tsx/cjs FILE` (as npm start does), so the PID we watch is the server itself. */
-export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, loader: Loader = 'require', cpuProfileDir?: string): Promise<ServerProcess> {
+export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, loader: Loader = 'require', cpuProfileDir?: string, nodeFlags: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const started = process.hrtime.bigint();
   // node writes the profile when the process exits (server.ts exits on SIGTERM), named after `name`.
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, ...loaderArgs(loader), script], {
+  const child = spawn(process.execPath, [...nodeFlags, ...profile, ...loaderArgs(loader), script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', out, out],
