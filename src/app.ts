@@ -21,6 +21,7 @@ import { requireFormOrJsonBody } from './middleware/body-type';
 import { securityHeaders } from './middleware/security-headers';
 import { viewLocals } from './middleware/view-locals';
 import { routes } from './routes';
+import { machineRoutes } from './routes/home.routes';
 import { createServices, Services } from './services';
 import type { AppContext } from './types/context';
 
@@ -67,6 +68,7 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
   // on libuv's thread pool, which a login storm keeps busy with bcrypt (see lib/threadpool.ts).
   const publicFiles = express.static(path.join(rootDir, 'public'), { index: false, maxAge: config.isProduction ? '1h' : 0 });
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()));
+  app.use(machineRoutes(ctx));
   app.use(cookieParser(deriveSecret(keys, 'cookies').toString('hex')));
   // Plain `querystring` parsing: repeated fields become arrays (refused by validation), never objects.
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));

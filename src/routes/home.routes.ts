@@ -6,6 +6,17 @@ export function homeRoutes(ctx: AppContext): Router {
   const home = createHomeController(ctx);
   const router = Router();
   router.get('/', home.show);
+  return router;
+}
+
+/**
+ * For monitors and API clients, not browsers: app.ts mounts these ahead of cookies, sessions,
+ * flash and CSRF, so a health check costs one database ping, sets no cookie, and keeps
+ * answering quickly while a login storm fills the thread pool.
+ */
+export function machineRoutes(ctx: AppContext): Router {
+  const home = createHomeController(ctx);
+  const router = Router();
   router.get('/healthz', home.health);
   router.get('/.well-known/jwks.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(ctx.keys.jwks);

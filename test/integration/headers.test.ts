@@ -59,6 +59,12 @@ describe('security headers', () => {
     expectSecurityHeaders(await request(t.app).get(path));
   });
 
+  it.each(['/healthz', '/.well-known/jwks.json'])('%s sets no cookie, even for a signed-in browser (it runs ahead of sessions and CSRF)', async (path) => {
+    const res = await browser.get(path);
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
   it('on a refused POST (403) and a failed form (422)', async () => {
     expectSecurityHeaders(await request(t.app).post('/auth/login').type('form').send({ login: 'x', password: 'y' }));
     await browser.get('/me');
