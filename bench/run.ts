@@ -22,28 +22,39 @@ import { GATEHOUSE_TARGETS, GatehouseTarget } from './targets';
  */
 interface Measured {
   reps: LoadResult[];
+  /** The probe's latencies, and the target's own figures in those same runs. */
   probe: LoadResult[];
+  probedReps: LoadResult[];
   counters: Record<string, number>;
 }
 
+/**
+ * Warm-up, then `reps` runs of the target alone. A target with a latency probe (the login
+ * storm) then runs `reps` more times with the probe alongside: its throughput is read from the
+ * runs without it, as baseline (c) has no second load generator competing for the two cores.
+ */
 async function measure(server: ServerProcess, opts: BenchOptions, prepare: () => Promise<LoadRequest & { counters?: () => Record<string, number> }>, target: Partial<GatehouseTarget> = {}): Promise<Measured> {
-  const run = async (durationS: number) => {
+  const run = async (durationS: number, probed: boolean) => {
     const request = await prepare();
     const cpuBefore = server.cpuMs();
     const main = runLoad({ port: server.port, request, connections: opts.connections, durationS, timeoutS: target.timeoutS });
-    const probe = target.probe ? runProbe(opts, server.port, target.probe.path, durationS) : undefined;
+    const probe = probed && target.probe ? runProbe(opts, server.port, target.probe.path, durationS) : undefined;
     const [result, probeResult] = await Promise.all([main, probe]);
     result.cpuUsPerReq = ((server.cpuMs() - cpuBefore) * 1000) / Math.max(result.requests, 1);
     await server.settle();
     return { result, probeResult, counters: request.counters?.() ?? {} };
   };
-  if (opts.warmupS > 0) await run(opts.warmupS);
-  const measured: Measured = { reps: [], probe: [], counters: {} };
+  if (opts.warmupS > 0) await run(opts.warmupS, false);
+  const measured: Measured = { reps: [], probe: [], probedReps: [], counters: {} };
   for (let i = 0; i < opts.reps; i += 1) {
-    const { result, probeResult, counters } = await run(opts.durationS);
+    const { result, counters } = await run(opts.durationS, false);
     measured.reps.push(result);
-    if (probeResult) measured.probe.push(probeResult);
     for (const [name, value] of Object.entries(counters)) measured.counters[name] = (measured.counters[name] ?? 0) + value;
+  }
+  for (let i = 0; target.probe && i < opts.reps; i += 1) {
+    const { result, probeResult } = await run(opts.durationS, true);
+    measured.probedReps.push(result);
+    if (probeResult) measured.probe.push(probeResult);
   }
   return measured;
 }
@@ -134,7 +145,10 @@ async function gatehouseEngine(ws: Workspace, opts: BenchOptions, engine: 'sqlit
     try {
       const measured = await measure(server, opts, () => target.prepare(server.port, opts.connections), target);
       rows.push(row(target.label, engine, measured.reps, server.peakRssMb(), measured.counters));
-      if (target.probe && measured.probe.length > 0) rows.push(row(target.probe.label, engine, measured.probe, server.peakRssMb()));
+      if (target.probe && measured.probe.length > 0) {
+        rows.push(row(`${target.label}, probed`, engine, measured.probedReps, server.peakRssMb()));
+        rows.push(row(target.probe.label, engine, measured.probe, server.peakRssMb()));
+      }
     } finally {
       await server.stop();
     }

@@ -25,6 +25,7 @@ export function computeRatios(rows: Row[], engines: string[]): Record<string, nu
     ratios[`${engine}: /me ÷ floor (b)`] = ratio(rows, 'GET /me (cookie)', '(b)', engine);
     ratios[`${engine}: /me ÷ ceiling (a)`] = ratio(rows, 'GET /me (cookie)', '(a)', engine);
     ratios[`${engine}: login ÷ raw bcrypt (c)`] = ratio(rows, 'POST /api/auth/login', '(c)', engine);
+    ratios[`${engine}: login with /healthz probe ÷ (c)`] = ratio(rows, 'POST /api/auth/login, probed', '(c)', engine);
     ratios[`${engine}: /me ÷ floor (b), CPU/req`] = ratio(rows, 'GET /me (cookie)', '(b)', engine, true);
     ratios[`${engine}: login ÷ bcrypt (c), CPU/req`] = ratio(rows, 'POST /api/auth/login', '(c)', engine, true);
   }
