@@ -12,4 +12,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/e2e/global-setup.js',
   maxWorkers: 1,
   testTimeout: 60000,
+  // A journey that fails half-way leaves its server or browser open: report, never hang CI.
+  forceExit: true,
 };

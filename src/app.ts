@@ -57,7 +57,9 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
   // Express caches views only in production; caching is a property of the deployment, not of NODE_ENV=test.
   const viewCache = config.env !== 'development';
   const viewsDir = path.join(rootDir, 'views');
-  app.engine('ejs', createViewEngine(viewsDir, { cache: viewCache, debug: !config.isProduction }));
+  const views = createViewEngine(viewsDir, { cache: viewCache, debug: !config.isProduction });
+  app.engine('ejs', views.render);
+  Object.assign(app.locals, views.helpers);
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
   app.set('view cache', viewCache);
