@@ -78,17 +78,29 @@ export async function listIssueTimes(db: Db, userId: number, purpose: TokenPurpo
   return rows.map((row: { created_at: unknown }) => toDate(row.created_at));
 }
 
+/** A purpose's live links (neither used, revoked nor expired), newest first. */
+function liveTokens(db: Db, purpose: TokenPurpose, now: Date) {
+  return db(TABLE)
+    .where(`${TABLE}.purpose`, purpose)
+    .whereNull(`${TABLE}.used_at`)
+    .whereNull(`${TABLE}.revoked_at`)
+    .where(`${TABLE}.expires_at`, '>', now)
+    .orderBy(`${TABLE}.created_at`, 'desc')
+    .orderBy(`${TABLE}.id`, 'desc');
+}
+
 /** The newest live link of a purpose, e.g. the email change the user is waiting to confirm. */
 export async function findLiveToken(db: Db, userId: number, purpose: TokenPurpose, now: Date): Promise<AccountTokenRow | undefined> {
-  const raw = await db(TABLE)
-    .where({ user_id: userId, purpose })
-    .whereNull('used_at')
-    .whereNull('revoked_at')
-    .where('expires_at', '>', now)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .first();
+  const raw = await liveTokens(db, purpose, now).where(`${TABLE}.user_id`, userId).first();
   return raw ? toRow(raw) : undefined;
+}
+
+/**
+ * The same link's address as a subquery of a query on `users` (one value per user row), so
+ * the per-request account read needs no second query: `db('users').first('users.*', q.as('x'))`.
+ */
+export function liveTokenEmailOfUser(db: Db, purpose: TokenPurpose, now: Date) {
+  return liveTokens(db, purpose, now).where(`${TABLE}.user_id`, db.ref('users.id')).select(`${TABLE}.email`).limit(1);
 }
 
 /** Deletes links nobody can use any more. */

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
+import { liveTokenEmailOfUser } from '../models/account-token.model';
 import { toUserRow, UserRow } from '../models/user.model';
 import type { AccessClaims } from './token.service';
 
@@ -43,11 +44,7 @@ export function createAccessCheck(db: Db, clock: Clock) {
           'exists(select 1 from refresh_sessions s where s.user_id = users.id and s.family_id = ? and s.revoked_at is null and s.expires_at > ?) as family_alive',
           [familyId, now],
         ),
-        db.raw(
-          `(select t.email from account_tokens t where t.user_id = users.id and t.purpose = 'change_email'
-             and t.used_at is null and t.revoked_at is null and t.expires_at > ? order by t.created_at desc, t.id desc limit 1) as pending_email`,
-          [now],
-        ),
+        liveTokenEmailOfUser(db, 'change_email', now).as('pending_email'),
       );
     if (!raw) return null;
     return {
@@ -67,18 +64,21 @@ export function createAccessCheck(db: Db, clock: Clock) {
     return state;
   }
 
+  /** The sign-in's account while it may still act: null once it is gone, disabled or signed out. */
+  async function liveAccount(publicId: string, familyId: string): Promise<AccountState | null> {
+    const state = await stateOf(publicId, familyId);
+    return state && state.user.is_active && state.familyAlive ? state : null;
+  }
+
   return {
     async check(claims: AccessClaims): Promise<AccessVerdict> {
-      const state = await stateOf(claims.sub, claims.sid);
-      if (!state || !state.user.is_active || !state.familyAlive) return 'revoked';
+      const state = await liveAccount(claims.sub, claims.sid);
+      if (!state) return 'revoked';
       return state.user.token_version === claims.ver ? 'ok' : 'stale';
     },
 
-    /** The account behind a sign-in, from the same cache: null once it is gone, disabled or signed out. */
-    async account(publicId: string, familyId: string): Promise<AccountState | null> {
-      const state = await stateOf(publicId, familyId);
-      return state && state.user.is_active && state.familyAlive ? state : null;
-    },
+    /** The account behind a sign-in, from the same cache. */
+    account: liveAccount,
 
     forget(): void {
       cache.clear();
