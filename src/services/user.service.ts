@@ -74,7 +74,6 @@ export function createUserService(deps: {
           throw new ValidationError({ current_password: PROFILE_MESSAGES.currentPasswordWrong });
         }
         await verification.requestEmailChange(user, email, meta);
-        sessions.forgetCachedState(); // the profile shows the pending change
       }
       if (Object.keys(patch).length === 0) return user;
 

@@ -120,6 +120,7 @@ export function createVerificationService(deps: {
         await audit.record('email_change_requested', { userId: user.id, meta, details: { to: email, address_in_use: Boolean(owner) } }, trx);
         return issued;
       });
+      accountChanged(); // the profile shows the pending change
       if (owner) mail.send({ to: email, template: 'email-in-use', locals: {} });
       else mail.send({ to: email, template: 'email-change-verify', locals: { user, newEmail: email, link: mail.link('/auth/verify', { token }) } });
       mail.send({ to: user.email, template: 'email-change-notice', locals: { user, newEmail: email } });
