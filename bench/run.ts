@@ -93,7 +93,7 @@ async function httpBaselines(ws: Workspace, opts: BenchOptions, rows: Row[]): Pr
   for (const baseline of baselines) {
     if (!opts.only.has(baseline.key)) continue;
     const env = { NODE_ENV: 'production', BENCH_PUBLIC_KEY_FILE: ws.publicKeyFile, BENCH_COOKIE_NAME: COOKIES.access };
-    const server = await startServer(baseline.key, baseline.script, env, ws.log(baseline.key), opts.loader, opts.cpuProfileDir);
+    const server = await startServer(baseline.key, baseline.script, env, ws.log(baseline.key), { loader: opts.loader, cpuProfileDir: opts.cpuProfileDir });
     try {
       const { reps } = await measure(server, opts, async () => baseline.request);
       rows.push(row(baseline.label, 'baseline', reps, server.peakRssMb()));
@@ -135,7 +135,9 @@ async function gatehouseEngine(ws: Workspace, opts: BenchOptions, engine: 'sqlit
   const env = gatehouseEnv(ws, databaseUrl, opts.bcryptCost, opts.threadpool);
   const report: EngineReport = { startupMs: [] };
   const start = async (name: string) => {
-    const server = await startServer(`gatehouse-${engine}`, 'src/server.ts', env, ws.log(`gatehouse-${engine}-${name}`), opts.loader, opts.cpuProfileDir, gatehouseFlags(opts));
+    const server = await startServer(`gatehouse-${engine}`, 'src/server.ts', env, ws.log(`gatehouse-${engine}-${name}`), {
+      loader: opts.loader, cpuProfileDir: opts.cpuProfileDir, nodeFlags: gatehouseFlags(opts),
+    });
     report.startupMs.push(server.startupMs);
     return server;
   };

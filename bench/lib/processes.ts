@@ -49,16 +49,23 @@ export function loaderArgs(loader: Loader): string[] {
  */
 export function startScriptFlags(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const words = (pkg.scripts.start ?? '').split(/\s+/);
-  return words.filter((word, i) => word.startsWith('--') && !['--require', '--import'].includes(word) && !['--require', '--import'].includes(words[i - 1] ?? ''));
+  return (pkg.scripts.start ?? '').split(/\s+/).filter((word) => word.startsWith('--') && word !== '--require' && word !== '--import');
+}
+
+export interface StartOptions {
+  loader?: Loader;
+  /** Write a V8 CPU profile there when the process exits (server.ts exits on SIGTERM). */
+  cpuProfileDir?: string;
+  /** Node flags before the loader, e.g. npm start's heap settings. */
+  nodeFlags?: string[];
 }
 
 /** Runs a TypeScript entry point as `node --require tsx/cjs FILE` (as npm start does), so the PID we watch is the server itself. */
-export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, loader: Loader = 'require', cpuProfileDir?: string, nodeFlags: string[] = []): Promise<ServerProcess> {
+export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, options: StartOptions = {}): Promise<ServerProcess> {
+  const { loader = 'require', cpuProfileDir, nodeFlags = [] } = options;
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const started = process.hrtime.bigint();
-  // node writes the profile when the process exits (server.ts exits on SIGTERM), named after `name`.
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...nodeFlags, ...profile, ...loaderArgs(loader), script], {
     cwd: ROOT,
