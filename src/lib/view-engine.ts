@@ -3,38 +3,74 @@ import path from 'node:path';
 import ejs from 'ejs';
 
 type Done = (error: Error | null, html?: string) => void;
+type Locals = Record<string, unknown>;
+type Template = (locals: Locals) => string;
 
 /**
- * EJS for the pages. Includes are named from views/ (`include('/partials/head')`): ejs joins
- * those to `root` directly, where a relative include costs a file-existence check on every render
- * (about a tenth of an authenticated page's CPU, measured with `npm run bench -- --cpu-prof`).
- * `compileDebug` adds line numbers to template errors and a little work to every render: on in
- * development and tests, off in production, where a template error is logged, never shown.
+ * EJS for the pages, with a layout and partials.
  *
- * The form field, drawn up to seven times on a page, is a component rather than an include:
- * `<%- formField({ name, label, …, errors, values }) %>`. It sees only what it is given, where an
- * include copies every page local and ejs's options for each call (a third of the profile
- * page's render time).
+ * - A page is only its own content: `views/layout.ejs` wraps it (document head, navigation,
+ *   flash message, footer) and prints it where it says `<%- body %>`. The layout sees every
+ *   local the page sees.
+ * - A partial is called like a function and sees only what it is given:
+ *   `<%- partial('partials/field', { name: 'email', label: 'Email address', errors, values }) %>`.
+ *   ejs's own `include` copies every local of the page, twice, for each call: on the profile page
+ *   those copies cost more than the page itself (`npm run bench -- --cpu-prof`).
+ * - Templates are compiled once when views are cached (production), read from disk on every
+ *   render otherwise. `compileDebug` (line numbers in template errors) is on in development
+ *   and tests, off in production, where a template error is logged, never shown.
+ *
+ * The mail templates are not pages: mail.service.ts renders them with ejs directly.
  */
 export function createViewEngine(viewsDir: string, options: { cache: boolean; debug: boolean }) {
-  const ejsOptions: ejs.Options = { root: viewsDir, cache: options.cache, compileDebug: options.debug };
+  const compiled = new Map<string, Template>();
+  const layoutFile = path.join(viewsDir, 'layout.ejs');
 
-  /** views/<name>.ejs as a function of its arguments; compiled once when views are cached. */
-  function component(name: string): (args: Record<string, unknown>) => string {
-    const filename = path.join(viewsDir, `${name}.ejs`);
-    let compiled: ejs.TemplateFunction | undefined;
-    return (args) => {
-      const template = compiled ?? ejs.compile(fs.readFileSync(filename, 'utf8'), { ...ejsOptions, filename, async: false }) as ejs.TemplateFunction;
-      if (options.cache) compiled = template;
-      return template(args);
-    };
+  function template(filename: string): Template {
+    const known = compiled.get(filename);
+    if (known) return known;
+    const fn = ejs.compile(fs.readFileSync(filename, 'utf8'), {
+      filename,
+      compileDebug: options.debug,
+      async: false,
+      // Each view starts by taking what it reads from `locals` (`const { user, errors } = locals;`):
+      // names looked up through `with (locals)` made templates several times slower.
+      _with: false,
+      // The locals are objects this engine builds (never a request's body or query), so ejs
+      // need not copy them into a fresh prototype-less object on every call.
+      unsafePrototypeLocals: true,
+    } as ejs.Options) as Template;
+    if (options.cache) compiled.set(filename, fn);
+    return fn;
+  }
+
+  const partialFiles = new Map<string, string>();
+
+  /** views/<name>.ejs rendered with `args` and nothing else (besides `partial`, for nesting). */
+  function partial(name: string, args: Locals = {}): string {
+    let filename = partialFiles.get(name);
+    if (filename === undefined) {
+      filename = path.join(viewsDir, `${name}.ejs`);
+      partialFiles.set(name, filename);
+    }
+    return template(filename)({ partial, ...args });
   }
 
   return {
+    /** Express's view engine: `res.render('me/profile', locals)` renders the page, then the layout around it. */
     render(file: string, data: object, done: Done): void {
-      ejs.renderFile(file, data as ejs.Data, ejsOptions, done as never);
+      let html: string;
+      try {
+        const locals = data as Locals;
+        const body = template(file)(locals);
+        html = template(layoutFile)({ ...locals, body });
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done(null, html);
     },
     /** Helpers every view can call (app.locals). */
-    helpers: { formField: component('partials/field') },
+    helpers: { partial },
   };
 }
