@@ -13,6 +13,7 @@ import { createAuthenticate } from './middleware/authenticate';
 import { createCsrf } from './middleware/csrf';
 import { errorHandler } from './middleware/error-handler';
 import { createFlash } from './middleware/flash';
+import { noStore } from './middleware/no-store';
 import { notFound } from './middleware/not-found';
 import { createRateLimits } from './middleware/rate-limit';
 import { requestLogger } from './middleware/request-logger';
@@ -53,6 +54,8 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
   const app = express() as unknown as GatehouseApp;
   app.services = services;
   app.disable('x-powered-by');
+  // Dynamic responses are never stored (middleware/no-store.ts), so they need no ETag either.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   // Express caches views only in production; caching is a property of the deployment, not of NODE_ENV=test.
   const viewCache = config.env !== 'development';
@@ -70,6 +73,7 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
   // on libuv's thread pool, which a login storm keeps busy with bcrypt (see lib/threadpool.ts).
   const publicFiles = express.static(path.join(rootDir, 'public'), { index: false, maxAge: config.isProduction ? '1h' : 0 });
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()));
+  app.use(noStore);
   app.use(machineRoutes(ctx));
   app.use(cookieParser(deriveSecret(keys, 'cookies').toString('hex')));
   // Plain `querystring` parsing: repeated fields become arrays (refused by validation), never objects.

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createUser, signIn } from '../helpers/factories';
+import { apiLogin, createUser, signIn } from '../helpers/factories';
 import { GENEROUS_LIMITS } from '../helpers/http';
 import { makeTestApp, TestApp } from '../helpers/make-app';
 import type { Browser } from '../helpers/browser';
@@ -71,5 +71,42 @@ describe('security headers', () => {
     const res = await browser.submit('/me', { email: 'not an email' });
     expect(res.status).toBe(422);
     expectSecurityHeaders(res);
+  });
+});
+
+describe('caching', () => {
+  it.each(['/', '/auth/login', '/me', '/me/sessions', '/no-such-page'])('a browser keeps no copy of the signed-in page %s, and it has no ETag', async (path) => {
+    const res = await browser.get(path);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers.etag).toBeUndefined();
+  });
+
+  it.each(['/', '/auth/login', '/auth/register'])('nor of the anonymous page %s (its forms carry a CSRF token)', async (path) => {
+    const res = await request(t.app).get(path);
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('nor of an API answer that carries tokens or account details', async () => {
+    const user = await createUser(t);
+    const login = await request(t.app).post('/api/auth/login').send({ login: user.username, password: user.password });
+    expect(login.status).toBe(200);
+    expect(login.headers['cache-control']).toBe('no-store');
+    const { access_token: access, refresh_token: refresh } = await apiLogin(t, user);
+    const me = await request(t.app).get('/api/me').set('Authorization', `Bearer ${access}`);
+    expect(me.status).toBe(200);
+    expect(me.headers['cache-control']).toBe('no-store');
+    const refreshed = await request(t.app).post('/api/auth/refresh').send({ refresh_token: refresh });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.headers['cache-control']).toBe('no-store');
+  });
+
+  it('static files and the public keys may be cached', async () => {
+    const css = await request(t.app).get('/css/app.css');
+    expect(css.status).toBe(200);
+    expect(css.headers['cache-control']).toMatch(/^public, max-age=\d+$/);
+    expect(css.headers.etag).toEqual(expect.any(String));
+    const jwks = await request(t.app).get('/.well-known/jwks.json');
+    expect(jwks.headers['cache-control']).toBe('public, max-age=300');
   });
 });
