@@ -21,14 +21,12 @@ export function createDevMailController({ config, services }: AppContext) {
     },
 
     async index(_req: Request, res: Response) {
-      res.set('Cache-Control', 'no-store');
       res.render('dev/mail-index', { title: 'Outbox', mails: await listOutbox(dir), transport: services.mail.transportName, dir });
     },
 
     async show(req: Request, res: Response) {
       const mail = await readOutboxMail(dir, String(req.params.id));
       if (!mail) throw new NotFoundError();
-      res.set('Cache-Control', 'no-store');
       // The links a reader would click, made clickable here (the HTML view is sandboxed).
       const links = [...new Set(mail.text.match(/https?:\/\/[^\s<>"]+/g) ?? [])];
       res.render('dev/mail-show', { title: mail.subject, mail, links });
@@ -37,7 +35,7 @@ export function createDevMailController({ config, services }: AppContext) {
     async html(req: Request, res: Response) {
       const mail = await readOutboxMail(dir, String(req.params.id));
       if (!mail) throw new NotFoundError();
-      res.set({ 'Content-Security-Policy': MAIL_HTML_CSP, 'Cache-Control': 'no-store' }).type('html').send(mail.html);
+      res.set('Content-Security-Policy', MAIL_HTML_CSP).type('html').send(mail.html);
     },
   };
 }

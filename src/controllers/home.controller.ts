@@ -11,9 +11,9 @@ export function createHomeController({ db }: AppContext) {
     async health(_req: Request, res: Response) {
       try {
         await db.raw('select 1');
-        res.set('Cache-Control', 'no-store').json({ status: 'ok', database: 'ok' });
+        res.json({ status: 'ok', database: 'ok' });
       } catch {
-        res.status(503).set('Cache-Control', 'no-store').json({ status: 'unavailable', database: 'unreachable' });
+        res.status(503).json({ status: 'unavailable', database: 'unreachable' });
       }
     },
   };

@@ -38,7 +38,6 @@ export function createPasswordResetController({ config, services }: AppContext) 
     },
 
     async showReset(req: Request, res: Response) {
-      res.set('Cache-Control', 'no-store');
       const { token = '' } = matchedData(req) as { token?: string };
       try {
         await services.passwordReset.check(token);
@@ -50,7 +49,6 @@ export function createPasswordResetController({ config, services }: AppContext) 
     },
 
     async reset(req: Request, res: Response) {
-      res.set('Cache-Control', 'no-store');
       const { token = '', new_password: password } = matchedData(req) as { token?: string; new_password: string };
       try {
         const { tokens } = await services.passwordReset.reset(token, password, requestMeta(req));

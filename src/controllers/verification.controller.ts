@@ -27,7 +27,6 @@ export function createVerificationController({ services }: AppContext) {
   return {
     /** GET /auth/verify?token=… — works signed in or not: the link alone proves the inbox. */
     async verify(req: Request, res: Response) {
-      res.set('Cache-Control', 'no-store');
       const { token = '' } = matchedData(req) as { token?: string };
       try {
         const result = await services.verification.confirm(token, requestMeta(req));
