@@ -29,6 +29,26 @@ describe('request logs', () => {
     expect(lines().join('\n')).not.toContain('abc123');
   });
 
+  it('are one line per request, at info for a success, warn for a refusal and error for a failure', async () => {
+    const { app, lines } = withCapturedLogs(t);
+    const ok = await request(app).get('/healthz');
+    const missing = await request(app).get('/no-such-page');
+    const entries = () => lines().map((line) => JSON.parse(line));
+    const about = (res: request.Response) => entries().filter((log) => log.req?.id === res.headers['x-request-id']);
+    expect(about(ok)).toEqual([expect.objectContaining({ level: 30, msg: 'request completed', res: { statusCode: 200 } })]);
+    expect(about(missing)).toEqual([expect.objectContaining({ level: 40, msg: 'request completed', res: { statusCode: 404 } })]);
+    expect(typeof about(ok)[0].responseTime).toBe('number');
+
+    await t.db.schema.renameTable('users', 'users_away');
+    try {
+      const failed = await request(app).post('/api/auth/login').send({ login: 'someone', password: 'Whatever-Passphrase-1' });
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+      expect(about(failed)).toContainEqual(expect.objectContaining({ level: 50, msg: 'request completed', res: { statusCode: failed.status } }));
+    } finally {
+      await t.db.schema.renameTable('users_away', 'users');
+    }
+  });
+
   it('never hold a password, a token or a cookie, even around a server error', async () => {
     const { app, lines } = withCapturedLogs(t);
     const user = await createUser(t, { password: 'Unmistakable-Passphrase-4417' });
