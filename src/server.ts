@@ -4,6 +4,7 @@ import { Config, ConfigError, loadConfig, loadDotEnv } from './config/env';
 import { loadKeys } from './config/keys';
 import { createDb, describeDatabase } from './db/knex';
 import { migrateLatest } from './db/migrate';
+import { createHttpServer } from './lib/http-server';
 import { createLogger } from './lib/logger';
 import type { RedisClient } from './lib/redis-client';
 import type { Logger } from 'pino';
@@ -29,13 +30,12 @@ async function main(): Promise<void> {
   const app = createApp({ config, db, keys, logger, redis: redis?.client });
   // Built now rather than inside the first login or registration (see PasswordService.warmUp).
   app.services.passwords.warmUp().catch((error) => logger.warn({ err: error }, 'password service warm-up failed'));
-  const server = app.listen(config.server.port, config.server.host, (error?: Error) => {
-    if (error) {
-      logger.fatal({ err: error }, 'cannot listen');
-      process.exit(1);
-    }
-    announce(config, server, keys.algorithm, keys.kid);
+  const server = createHttpServer(app);
+  server.once('error', (error) => {
+    logger.fatal({ err: error }, 'cannot listen');
+    process.exit(1);
   });
+  server.listen(config.server.port, config.server.host, () => announce(config, server, keys.algorithm, keys.kid));
 
   const prune = setInterval(() => {
     app.services.sessions.prune().catch((error) => logger.warn({ err: error }, 'pruning refresh sessions failed'));
