@@ -67,4 +67,12 @@ describe('the real server process', () => {
       await expect(send(server.port, 'GET', '/healthz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     });
   });
+
+  it('exits 1 with a fatal log line when its port is already taken', async () => {
+    server = await startServer();
+    const second = startServer({ PORT: String(server.port) });
+    await expect(second).rejects.toThrow(/"level":60.*"msg":"cannot listen"/);
+    await expect(second).rejects.toThrow(/EADDRINUSE/);
+    expect((await send(server.port, 'GET', '/healthz')).status).toBe(200);
+  });
 });
