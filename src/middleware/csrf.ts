@@ -1,8 +1,13 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
 import type { Config } from '../config/env';
 import { deriveSecret, SigningKeys } from '../config/keys';
 import { hasAuthCookies, isApiRequest, readBearerToken } from '../lib/auth-cookies';
+
+/** How many issued or validated tokens one process remembers (about 2 MB at most). */
+const KNOWN_TOKENS = 10_000;
+
+const sessionIdentifier = (req: Request): string => req.user?.sessionId ?? '';
 
 /**
  * Signed double-submit CSRF tokens (csrf-csrf), bound to the sign-in (`sid`) so a token
@@ -12,16 +17,35 @@ import { hasAuthCookies, isApiRequest, readBearerToken } from '../lib/auth-cooki
  * cookies: a Bearer header, or no auth cookie at all (API login, register, refresh).
  */
 export function createCsrf(config: Config, keys: SigningKeys) {
+  const cookieName = config.cookies.secure ? '__Host-gatehouse.csrf' : 'gatehouse.csrf';
   const secret = deriveSecret(keys, 'csrf').toString('hex');
   const { generateCsrfToken, doubleCsrfProtection } = doubleCsrf({
     getSecret: () => secret,
-    getSessionIdentifier: (req: Request) => req.user?.sessionId ?? '',
-    cookieName: config.cookies.secure ? '__Host-gatehouse.csrf' : 'gatehouse.csrf',
+    getSessionIdentifier: sessionIdentifier,
+    cookieName,
     cookieOptions: { sameSite: 'strict', path: '/', secure: config.cookies.secure, httpOnly: true },
     getCsrfTokenFromRequest: (req: Request) =>
       req.is('application/x-www-form-urlencoded') ? req.body?._csrf : req.get('x-csrf-token'),
     skipCsrfProtection: (req: Request) =>
       isApiRequest(req) && (readBearerToken(req) !== undefined || !hasAuthCookies(req, config)),
   });
-  return { protect: doubleCsrfProtection, issueToken: generateCsrfToken };
+
+  // Tokens this process issued or found valid, with the sign-in each is bound to. A token's
+  // validity never changes (the secret is fixed for the process's life), so a page whose CSRF
+  // cookie is one of them reuses it without a second HMAC and without setting the cookie again
+  // (a session cookie: setting the same value changes nothing). Oldest entries go first.
+  const knownTokens = new Map<string, string>();
+
+  /** The page's token: the browser's own CSRF cookie when it is valid for this sign-in, else a new one (and its cookie). */
+  function issueToken(req: Request, res: Response): string {
+    const session = sessionIdentifier(req);
+    const cookie: unknown = req.cookies?.[cookieName];
+    if (typeof cookie === 'string' && knownTokens.get(cookie) === session) return cookie;
+    const token = generateCsrfToken(req, res);
+    if (knownTokens.size >= KNOWN_TOKENS) knownTokens.delete(knownTokens.keys().next().value as string);
+    knownTokens.set(token, session);
+    return token;
+  }
+
+  return { protect: doubleCsrfProtection, issueToken };
 }

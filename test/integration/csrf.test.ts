@@ -90,6 +90,48 @@ describe('a CSRF token is bound to its sign-in', () => {
   });
 });
 
+describe('the page\'s token', () => {
+  const csrfCookies = (res: request.Response) => parseSetCookies(res).filter((cookie) => cookie.name.endsWith('gatehouse.csrf'));
+
+  it('is the browser\'s own CSRF cookie while that is valid for the sign-in, and the cookie is not set again', async () => {
+    const { browser } = await signedIn();
+    const held = browser.cookie('gatehouse.csrf')!;
+    for (const path of ['/me', '/me/sessions', '/me']) {
+      const page = await browser.get(path);
+      expect(csrfFrom(page.text)).toBe(held);
+      expect(csrfCookies(page)).toEqual([]);
+    }
+  });
+
+  it('is a new one, with a new cookie, when the cookie held is altered or belongs to another sign-in', async () => {
+    const alice = await signedIn();
+    const bob = await signedIn();
+    const aliceCsrf = alice.browser.cookie('gatehouse.csrf')!;
+    const [hmac, random] = aliceCsrf.split('.');
+    const altered = `${hmac.slice(0, -1)}${hmac.endsWith('0') ? '1' : '0'}.${random}`;
+    for (const presented of [aliceCsrf, altered, 'not-a-token']) {
+      const page = await request(t.app).get('/me')
+        .set('Cookie', `access_token=${bob.browser.cookie('access_token')}; gatehouse.csrf=${encodeURIComponent(presented)}`);
+      expect(page.status).toBe(200);
+      const [issued] = csrfCookies(page);
+      expect(issued.value).not.toBe(presented);
+      expect(csrfFrom(page.text)).toBe(issued.value);
+    }
+  });
+
+  it('after signing in is a new one, with a new cookie, even though the anonymous one was valid before', async () => {
+    const user = await createUser(t);
+    const browser = new Browser(t.app);
+    await browser.get('/auth/login');
+    const anonymous = browser.cookie('gatehouse.csrf')!;
+    expect(csrfCookies(await browser.get('/auth/login'))).toEqual([]);
+    await browser.submit('/auth/login', { login: user.username, password: user.password });
+    const page = await browser.get('/me');
+    expect(csrfFrom(page.text)).not.toBe(anonymous);
+    expect(browser.cookie('gatehouse.csrf')).toBe(csrfFrom(page.text));
+  });
+});
+
 describe('cookie-authenticated API writes', () => {
   it('PATCH /api/me without X-CSRF-Token answers 403 with the JSON envelope', async () => {
     const { browser } = await signedIn();
