@@ -47,8 +47,8 @@ export function loaderArgs(loader: Loader): string[] {
  * The node flags of `npm start` (package.json), e.g. the heap settings: the bench runs Gatehouse
  * with exactly those, so what it measures is what `npm start` runs.
  */
-export function startScriptFlags(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+export function startScriptFlags(root = ROOT): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   return (pkg.scripts.start ?? '').split(/\s+/).filter((word) => word.startsWith('--') && word !== '--require' && word !== '--import');
 }
 
