@@ -1,29 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createWorkspace, gatehouseEnv, seedDatabase } from './lib/fixture';
 import { runLoad } from './lib/load';
-import { ROOT, ServerProcess, startScriptFlags, startServer } from './lib/processes';
+import { ServerProcess, startScriptFlags, startServer } from './lib/processes';
+import { removeTrees, resolveTrees, Tree } from './lib/trees';
 import { GATEHOUSE_TARGETS } from './targets';
 
 const USAGE = `npm run bench:compare -- [--target me] [--rounds 10] [--burst 2] [--connections 50] [TREE ...]
 TREE is a folder holding a Gatehouse checkout, or a git revision (checked out into a temporary
 worktree that shares this checkout's node_modules). Default: HEAD against the working tree.
 Trees must share this checkout's migrations (the database is seeded with them).`;
-
-/**
- * Before/after comparisons on a noisy machine: every tree's server runs at once, and the load
- * goes to each in turn, in short bursts, for many rounds, alternating the order. A neighbour
- * slowing the machine down slows every tree alike, where runs one after the other (npm run
- * bench, twice) differ by ±10 % on their own. Reports the CPU time per request over all
- * bursts and its ratio to the first tree.
- */
-interface Tree {
-  label: string;
-  dir: string;
-  worktree: boolean;
-}
 
 interface Contender {
   tree: Tree;
@@ -35,20 +21,18 @@ interface Contender {
   bursts: number[];
 }
 
-function resolveTree(spec: string, index: number, scratch: string): Tree {
-  const asDir = path.resolve(spec);
-  if (fs.existsSync(path.join(asDir, 'src', 'server.ts'))) return { label: spec, dir: asDir, worktree: false };
-  const dir = path.join(scratch, `tree-${index}`);
-  execFileSync('git', ['worktree', 'add', '--detach', '--quiet', dir, spec], { cwd: ROOT, stdio: 'inherit' });
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return { label: spec, dir, worktree: true };
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
+/**
+ * Before/after comparisons on a noisy machine: every tree's server runs at once, and the load
+ * goes to each in turn, in short bursts, for many rounds, alternating the order. A neighbour
+ * slowing the machine down slows every tree alike, where runs one after the other (npm run
+ * bench, twice) differ by ±10 % on their own. Reports the CPU time per request over all
+ * bursts and its ratio to the first tree.
+ */
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -65,7 +49,7 @@ async function main(): Promise<void> {
   const trees: Tree[] = [];
   const contenders: Contender[] = [];
   try {
-    for (const [i, spec] of (positionals.length > 0 ? positionals : ['HEAD', '.']).entries()) trees.push(resolveTree(spec, i, ws.dir));
+    trees.push(...resolveTrees(positionals, ws.dir));
     for (const [i, tree] of trees.entries()) {
       const databaseUrl = `sqlite:${path.join(ws.dir, `tree-${i}.sqlite`)}`;
       await seedDatabase(databaseUrl, 12);
@@ -99,7 +83,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const c of contenders) await c.server.stop();
-    for (const tree of trees.filter((t) => t.worktree)) execFileSync('git', ['worktree', 'remove', '--force', tree.dir], { cwd: ROOT });
+    removeTrees(trees);
     ws.remove();
   }
 }

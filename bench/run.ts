@@ -85,15 +85,22 @@ function floorCookie(ws: Workspace): string {
   return `${COOKIES.access}=${token}; ${COOKIES.csrf}=${crypto.randomBytes(64).toString('hex')}.${crypto.randomBytes(32).toString('hex')}`;
 }
 
-async function httpBaselines(ws: Workspace, opts: BenchOptions, rows: Row[]): Promise<void> {
-  const baselines = [
+function httpBaselines(ws: Workspace) {
+  return [
     { key: 'hello', label: '(a) ceiling: Express hello', script: 'bench/baselines/hello.ts', request: { path: '/' } },
     { key: 'floor', label: '(b) floor: cookie + JWT verify + EJS', script: 'bench/baselines/jwt-ejs.ts', request: { path: '/me', headers: { cookie: floorCookie(ws) } } },
   ] as const;
-  for (const baseline of baselines) {
+}
+
+function startBaseline(ws: Workspace, opts: BenchOptions, baseline: ReturnType<typeof httpBaselines>[number], logName: string = baseline.key): Promise<ServerProcess> {
+  const env = { NODE_ENV: 'production', BENCH_PUBLIC_KEY_FILE: ws.publicKeyFile, BENCH_COOKIE_NAME: COOKIES.access };
+  return startServer(baseline.key, baseline.script, env, ws.log(logName), { loader: opts.loader, cpuProfileDir: opts.cpuProfileDir });
+}
+
+async function measureBaselines(ws: Workspace, opts: BenchOptions, rows: Row[]): Promise<void> {
+  for (const baseline of httpBaselines(ws)) {
     if (!opts.only.has(baseline.key)) continue;
-    const env = { NODE_ENV: 'production', BENCH_PUBLIC_KEY_FILE: ws.publicKeyFile, BENCH_COOKIE_NAME: COOKIES.access };
-    const server = await startServer(baseline.key, baseline.script, env, ws.log(baseline.key), { loader: opts.loader, cpuProfileDir: opts.cpuProfileDir });
+    const server = await startBaseline(ws, opts, baseline);
     try {
       const { reps } = await measure(server, opts, async () => baseline.request);
       rows.push(row(baseline.label, 'baseline', reps, server.peakRssMb()));
@@ -156,7 +163,50 @@ async function gatehouseEngine(ws: Workspace, opts: BenchOptions, engine: 'sqlit
     }
   }
   if (opts.only.has('long') && opts.longS > 0) report.rss = await rssFlatness(opts, await start('long'));
+  if (opts.only.has('me') && opts.only.has('floor') && opts.interleaveRounds > 0) {
+    report.interleaved = await interleavedFloorRatio(ws, opts, await start('interleaved'));
+  }
   return report;
+}
+
+/**
+ * `/me` against the floor with both servers up at once and the load alternating between them,
+ * burst by burst (the order flips every round). The table's rows are measured minutes apart,
+ * and on a shared machine the neighbours change in between: the same ratio has moved by ±15 %
+ * from one run to the next. Each round's ratio compares two bursts seconds apart.
+ */
+async function interleavedFloorRatio(ws: Workspace, opts: BenchOptions, gatehouse: ServerProcess): Promise<EngineReport['interleaved']> {
+  const floorBaseline = httpBaselines(ws).find((b) => b.key === 'floor')!;
+  const floor = await startBaseline(ws, opts, floorBaseline, `floor-interleaved-${gatehouse.name}`);
+  try {
+    const burstS = Math.min(opts.durationS, 5);
+    const target = GATEHOUSE_TARGETS.find((t) => t.key === 'me')!;
+    const sides = [
+      { server: floor, request: floorBaseline.request as LoadRequest },
+      { server: gatehouse, request: await target.prepare(gatehouse.port, opts.connections) },
+    ];
+    const burst = async (side: (typeof sides)[number]) => {
+      const cpuBefore = side.server.cpuMs();
+      const result = await runLoad({ port: side.server.port, request: side.request, connections: opts.connections, durationS: burstS });
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${side.server.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+      return { reqPerSec: result.reqPerSec, cpuUsPerReq: ((side.server.cpuMs() - cpuBefore) * 1000) / Math.max(result.requests, 1) };
+    };
+    for (const side of sides) await burst(side); // warm-up
+    const reqRatios: number[] = [];
+    const cpuRatios: number[] = [];
+    for (let round = 0; round < opts.interleaveRounds; round += 1) {
+      const [first, second] = round % 2 === 0 ? sides : [...sides].reverse();
+      const results = new Map([[first!.server, await burst(first!)], [second!.server, await burst(second!)]]);
+      const me = results.get(gatehouse)!;
+      const base = results.get(floor)!;
+      reqRatios.push(me.reqPerSec / base.reqPerSec);
+      cpuRatios.push(base.cpuUsPerReq / me.cpuUsPerReq);
+    }
+    return { rounds: opts.interleaveRounds, burstS, reqRatios, cpuRatios };
+  } finally {
+    await floor.stop();
+    await gatehouse.stop();
+  }
 }
 
 /** A long /me run, RSS sampled every 250 ms: a leak shows as the second half above the first. */
@@ -195,7 +245,7 @@ async function main(): Promise<void> {
     + `UV_THREADPOOL_SIZE ${opts.threadpool ?? 'unset (libuv default 4)'}, bcrypt slots ${bcryptSlots(libuvPoolSize({ UV_THREADPOOL_SIZE: opts.threadpool }))}, `
     + `Gatehouse runs with node ${gatehouseFlags(opts).map((flag) => `${flag} `).join('')}--${opts.loader} ${opts.loader === 'import' ? 'tsx' : 'tsx/cjs'}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
   try {
-    await httpBaselines(ws, opts, rows);
+    await measureBaselines(ws, opts, rows);
     if (opts.only.has('bcrypt')) await bcryptBaseline(opts, rows);
     engines.sqlite = await gatehouseEngine(ws, opts, 'sqlite', `sqlite:${path.join(ws.dir, 'gatehouse.sqlite')}`, rows);
     if (opts.mysqlUrl) {

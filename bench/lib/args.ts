@@ -17,6 +17,8 @@ export interface BenchOptions {
   threadpool?: string;
   /** The /healthz probe during the login storm sends one request every 1000/probeRate ms. */
   probeRate: number;
+  /** Rounds of interleaved /me and floor (b) bursts per engine, for the ratio; 0 skips them. */
+  interleaveRounds: number;
   only: Set<TargetKey>;
   mysqlUrl?: string;
   /** How every server process loads TypeScript (see processes.ts). */
@@ -28,7 +30,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--duration 10] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
-                   [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--loader require|import]
+                   [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--interleave 6] [--loader require|import]
                    [--cpu-prof DIR] [--node-flags="--flag=value ..."] [--only ${TARGET_KEYS.join(',')}]
 BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test also runs the Gatehouse targets on MariaDB.`;
 
@@ -44,6 +46,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
       'bcrypt-cost': { type: 'string' },
       threadpool: { type: 'string' },
       'probe-rate': { type: 'string' },
+      interleave: { type: 'string' },
       only: { type: 'string' },
       loader: { type: 'string' },
       'cpu-prof': { type: 'string' },
@@ -78,6 +81,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     bcryptCost: number('bcrypt-cost', values['bcrypt-cost'] ?? env.BCRYPT_COST, 12, 4),
     threadpool: values.threadpool ?? env.UV_THREADPOOL_SIZE,
     probeRate: number('probe-rate', values['probe-rate'], 100, 1),
+    interleaveRounds: number('interleave', values.interleave, 6, 0),
     only,
     mysqlUrl: env.BENCH_MYSQL_URL || undefined,
     cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,

@@ -5,6 +5,8 @@ import type { Row } from './report';
 /** What one database engine's Gatehouse runs add beyond the table rows. */
 export interface EngineReport {
   startupMs: number[];
+  /** /me ÷ floor (b) from bursts alternating between the two servers, both running at once. */
+  interleaved?: { rounds: number; burstS: number; reqRatios: number[]; cpuRatios: number[] };
   rss?: { seconds: number; firstHalfMaxMb: number; secondHalfMaxMb: number; firstHalfMeanMb: number; secondHalfMeanMb: number; peakMb: number };
 }
 
@@ -41,6 +43,12 @@ export function formatSummary(rows: Row[], engines: Record<string, EngineReport>
   for (const [engine, report] of Object.entries(engines)) {
     const healthz = rows.find((r) => r.engine === engine && r.label.startsWith('GET /healthz'));
     if (healthz) line(`${engine}: /healthz p99 in login storm`, `${healthz.median.p99Ms.toFixed(1)} ms (max ${healthz.median.maxMs.toFixed(0)} ms)`);
+    if (report.interleaved) {
+      const { rounds, burstS, reqRatios, cpuRatios } = report.interleaved;
+      const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+      line(`${engine}: /me ÷ floor (b), interleaved`, `${median(reqRatios).toFixed(2)}× req/s (rounds ${range(reqRatios)}), `
+        + `${median(cpuRatios).toFixed(2)}× CPU/req (${range(cpuRatios)}); ${rounds} rounds of ${burstS} s each`);
+    }
     if (report.startupMs.length > 0) {
       line(`${engine}: start-up to listening`, `median ${median(report.startupMs).toFixed(0)} ms (first ${report.startupMs[0]!.toFixed(0)} ms, ${report.startupMs.length} starts)`);
     }
