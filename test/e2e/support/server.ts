@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createHttpServer } from '../../../src/lib/http-server';
 import { makeTestApp, TestApp, TestClock } from '../../helpers/make-app';
 
 export interface RunningApp extends TestApp {
@@ -21,26 +22,48 @@ const wallClock: TestClock = {
   },
 };
 
+/** A loopback port nothing listens on right now. */
+async function unusedPort(): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 /**
- * The real app (createApp) on a fresh in-memory SQLite database, listening on an ephemeral
- * loopback port inside the test process, so the browser talks to exactly what users get.
- * The port is known before the app is built, so links in mails (APP_URL) point back here.
+ * The real app (createApp) on a fresh in-memory SQLite database, served by the production
+ * HTTP server (`createHttpServer`, as src/server.ts serves it) on a loopback port inside the
+ * test process, so the browser talks to exactly what users get. The port is chosen before the
+ * app is built, so links in mails (APP_URL) point back here; should another process take it
+ * in between, the next port is tried.
  */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
-  const server = http.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-outbox-'));
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await unusedPort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-outbox-'));
+    const t = await makeTestApp({
+      env: { BCRYPT_COST: '4', APP_URL: baseUrl, MAIL_OUTBOX_DIR: outboxDir, ...env },
+      clock: wallClock,
+    });
+    const server = createHttpServer(t.app);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+      });
+    } catch (error) {
+      await t.close().catch(() => undefined);
+      fs.rmSync(outboxDir, { recursive: true, force: true });
+      if (attempt < 3 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
+      throw error;
+    }
+    return running(t, server, baseUrl, outboxDir);
+  }
+}
 
-  const t = await makeTestApp({
-    env: { BCRYPT_COST: '4', APP_URL: baseUrl, MAIL_OUTBOX_DIR: outboxDir, ...env },
-    clock: wallClock,
-  });
-  server.on('request', t.app);
+function running(t: TestApp, server: http.Server, baseUrl: string, outboxDir: string): RunningApp {
   return {
     ...t,
     baseUrl,
