@@ -56,8 +56,14 @@ async function main(): Promise<void> {
       const server = await startServer(`tree-${i}`, path.join(tree.dir, 'src', 'server.ts'), gatehouseEnv(ws, databaseUrl, 12), ws.log(`tree-${i}`), {
         nodeFlags: startScriptFlags(tree.dir),
       });
-      const request = await target.prepare(server.port, connections);
-      await runLoad({ port: server.port, request, connections, durationS: burstS }); // warm-up
+      let request;
+      try {
+        request = await target.prepare(server.port, connections);
+        await runLoad({ port: server.port, request, connections, durationS: burstS }); // warm-up
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
       contenders.push({ tree, server, request, cpuMs: 0, requests: 0, seconds: 0, bursts: [] });
     }
     process.stdout.write(`${target.label}: ${rounds} rounds of ${burstS} s per tree, ${connections} connections\n`);

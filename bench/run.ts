@@ -177,8 +177,9 @@ async function gatehouseEngine(ws: Workspace, opts: BenchOptions, engine: 'sqlit
  */
 async function interleavedFloorRatio(ws: Workspace, opts: BenchOptions, gatehouse: ServerProcess): Promise<EngineReport['interleaved']> {
   const floorBaseline = httpBaselines(ws).find((b) => b.key === 'floor')!;
-  const floor = await startBaseline(ws, opts, floorBaseline, `floor-interleaved-${gatehouse.name}`);
+  let floor: ServerProcess | undefined;
   try {
+    floor = await startBaseline(ws, opts, floorBaseline, `floor-interleaved-${gatehouse.name}`);
     const burstS = Math.min(opts.durationS, 5);
     const target = GATEHOUSE_TARGETS.find((t) => t.key === 'me')!;
     const sides = [
@@ -204,7 +205,7 @@ async function interleavedFloorRatio(ws: Workspace, opts: BenchOptions, gatehous
     }
     return { rounds: opts.interleaveRounds, burstS, reqRatios, cpuRatios };
   } finally {
-    await floor.stop();
+    await floor?.stop();
     await gatehouse.stop();
   }
 }
