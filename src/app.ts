@@ -11,7 +11,7 @@ import { createViewEngine } from './lib/view-engine';
 import type { RedisCommander } from './lib/redis';
 import { createAuthenticate } from './middleware/authenticate';
 import { createCsrf } from './middleware/csrf';
-import { errorHandler } from './middleware/error-handler';
+import { createErrorHandler } from './middleware/error-handler';
 import { createFlash } from './middleware/flash';
 import { noStore } from './middleware/no-store';
 import { notFound } from './middleware/not-found';
@@ -90,6 +90,6 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
 
   app.use(routes(ctx));
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(createErrorHandler(logger));
   return app;
 }

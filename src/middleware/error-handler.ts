@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/availability';
 import { AppError, BadRequestError, ForbiddenError, ServiceUnavailableError, TooManyRequestsError } from '../errors/app-error';
 import { isApiRequest } from '../lib/auth-cookies';
@@ -52,28 +53,30 @@ export function toAppError(error: unknown): AppError {
  * the API gets `{"error": {"code", "message", "fields"?}}`. A 5xx is logged with the request
  * id; its body never holds a stack trace, SQL or any internal detail, whatever NODE_ENV says.
  */
-export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
-  const appError = toAppError(error);
-  if (appError.status >= 500) {
-    req.log?.error({ err: error, requestId: req.id }, appError.status === 503 ? 'database unavailable' : 'unhandled error');
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (appError instanceof TooManyRequestsError) res.set('Retry-After', String(appError.retryAfterSeconds));
-  res.status(appError.status);
+export function createErrorHandler(logger: Logger) {
+  return function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+    const appError = toAppError(error);
+    if (appError.status >= 500) {
+      logger.error({ err: error, requestId: req.id }, appError.status === 503 ? 'database unavailable' : 'unhandled error');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (appError instanceof TooManyRequestsError) res.set('Retry-After', String(appError.retryAfterSeconds));
+    res.status(appError.status);
 
-  if (isApiRequest(req)) {
-    const body: Record<string, unknown> = { code: appError.code, message: appError.message };
-    if (appError.fields) body.fields = appError.fields;
-    res.json({ error: body });
-    return;
-  }
-  renderPage(appError, req, res).catch((renderError) => {
-    req.log?.error({ err: renderError, requestId: req.id }, 'error page failed to render');
-    if (!res.headersSent) res.type('text/plain').send(`${appError.message} (request id ${req.id})`);
-  });
+    if (isApiRequest(req)) {
+      const body: Record<string, unknown> = { code: appError.code, message: appError.message };
+      if (appError.fields) body.fields = appError.fields;
+      res.json({ error: body });
+      return;
+    }
+    renderPage(appError, req, res).catch((renderError) => {
+      logger.error({ err: renderError, requestId: req.id }, 'error page failed to render');
+      if (!res.headersSent) res.type('text/plain').send(`${appError.message} (request id ${req.id})`);
+    });
+  };
 }
 
 async function renderPage(appError: AppError, req: Request, res: Response): Promise<void> {

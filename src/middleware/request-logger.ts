@@ -18,7 +18,6 @@ export function requestLogger(logger: Logger) {
     const started = performance.now();
     const id = crypto.randomUUID();
     req.id = id;
-    req.log = logger;
     res.setHeader('X-Request-Id', id);
     // A response emits 'close' once it is done, after 'finish', or alone when the client left first.
     res.once('close', () => {

@@ -1,5 +1,4 @@
 import 'express';
-import type { Logger } from 'pino';
 import type { AuthUser } from '../middleware/authenticate';
 
 declare global {
@@ -7,8 +6,6 @@ declare global {
     interface Request {
       /** Set by `requestLogger`, the app's first middleware: sent back as X-Request-Id and logged. */
       id?: string;
-      /** The app's logger, set by `requestLogger` (the error handler logs server errors with it). */
-      log?: Logger;
       /** Set by `authenticate` when a valid token arrived by cookie or Bearer header. */
       user?: AuthUser;
       /** Why a presented token was not accepted, so the API can tell the client what to do. */

@@ -1,7 +1,5 @@
 import express from 'express';
 import request from 'supertest';
-import { errorHandler } from '../../src/middleware/error-handler';
-import pino from 'pino';
 import { ACCOUNT_FAILURE_CEILING, accountKey, createRateLimits } from '../../src/middleware/rate-limit';
 import { Browser } from '../helpers/browser';
 import { createUser, signIn, userInput, UserFixture } from '../helpers/factories';
