@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createWorkspace, gatehouseEnv, seedDatabase } from './lib/fixture';
-import { runLoad } from './lib/load';
+import { cpuBurst, median, runLoad } from './lib/load';
 import { ServerProcess, startScriptFlags, startServer } from './lib/processes';
 import { removeTrees, resolveTrees, Tree } from './lib/trees';
 import { GATEHOUSE_TARGETS } from './targets';
@@ -19,11 +19,6 @@ interface Contender {
   requests: number;
   seconds: number;
   bursts: number[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 /**
@@ -53,7 +48,7 @@ async function main(): Promise<void> {
     for (const [i, tree] of trees.entries()) {
       const databaseUrl = `sqlite:${path.join(ws.dir, `tree-${i}.sqlite`)}`;
       await seedDatabase(databaseUrl, 12);
-      const server = await startServer(`tree-${i}`, path.join(tree.dir, 'src', 'server.ts'), gatehouseEnv(ws, databaseUrl, 12), ws.log(`tree-${i}`), {
+      const server = await startServer(tree.label, path.join(tree.dir, 'src', 'server.ts'), gatehouseEnv(ws, databaseUrl, 12), ws.log(`tree-${i}`), {
         nodeFlags: startScriptFlags(tree.dir),
       });
       let request;
@@ -69,14 +64,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${target.label}: ${rounds} rounds of ${burstS} s per tree, ${connections} connections\n`);
     for (let round = 0; round < rounds; round += 1) {
       for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-        const cpuBefore = c.server.cpuMs();
-        const result = await runLoad({ port: c.server.port, request: c.request, connections, durationS: burstS });
-        if (result.non2xx > 0 || result.errors > 0) throw new Error(`${c.tree.label}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-        const cpuMs = c.server.cpuMs() - cpuBefore;
-        c.cpuMs += cpuMs;
+        const result = await cpuBurst(c.server, c.request, connections, burstS);
+        c.cpuMs += (result.cpuUsPerReq * result.requests) / 1000;
         c.requests += result.requests;
         c.seconds += burstS;
-        c.bursts.push((cpuMs * 1000) / result.requests);
+        c.bursts.push(result.cpuUsPerReq);
       }
     }
     const first = contenders[0]!;

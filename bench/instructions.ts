@@ -2,8 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { createWorkspace, gatehouseEnv, seedDatabase, Workspace } from './lib/fixture';
+import { requireAnswered, runLoad } from './lib/load';
 import { freePort, ROOT, sleep, startScriptFlags } from './lib/processes';
 import { removeTrees, resolveTrees, Tree } from './lib/trees';
 import { GATEHOUSE_TARGETS } from './targets';
@@ -30,17 +30,6 @@ interface Counted {
 }
 
 const BCRYPT_COST = 10; // the lowest production accepts; only the sign-in before warm-up pays it
-
-async function fire(port: number, request: Awaited<ReturnType<(typeof GATEHOUSE_TARGETS)[number]['prepare']>>, amount: number): Promise<void> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: 1,
-    amount,
-    timeout: 120,
-    requests: [{ method: request.method ?? 'GET', path: request.path, headers: request.headers, body: request.body }],
-  });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
-}
 
 async function count(tree: Tree, index: number, ws: Workspace, opts: { targetKey: string; requests: number; warmup: number; outDir: string }): Promise<Counted> {
   const databaseUrl = `sqlite:${path.join(ws.dir, `tree-${index}.sqlite`)}`;
@@ -69,9 +58,11 @@ async function count(tree: Tree, index: number, ws: Workspace, opts: { targetKey
     }
     const target = GATEHOUSE_TARGETS.find((t) => t.key === opts.targetKey)!;
     const request = await target.prepare(port, 1);
-    await fire(port, request, opts.warmup);
+    // One connection: requests one after another, as the JIT sees them in steady state.
+    const fire = async (amount: number) => requireAnswered(await runLoad({ port, request, connections: 1, amount, timeoutS: 120 }), tree.label);
+    await fire(opts.warmup);
     control(true);
-    await fire(port, request, opts.requests);
+    await fire(opts.requests);
     control(false);
   } finally {
     child.kill('SIGTERM');

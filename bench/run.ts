@@ -8,7 +8,7 @@ import { bcryptSlots, libuvPoolSize } from '../src/lib/threadpool';
 import { BenchOptions, parseBenchArgs } from './lib/args';
 import { COOKIES } from './lib/client';
 import { createScratchMysql, createWorkspace, gatehouseEnv, seedDatabase, Workspace } from './lib/fixture';
-import { LoadRequest, LoadResult, medianOf, runLoad } from './lib/load';
+import { cpuBurst, LoadRequest, LoadResult, medianOf, runLoad } from './lib/load';
 import { loaderArgs, ROOT, ServerProcess, startScriptFlags, startServer } from './lib/processes';
 import { describeCode, formatMarkdown, formatTable, problemsOf, Row, writeResults } from './lib/report';
 import { computeRatios, EngineReport, formatSummary } from './lib/summary';
@@ -186,12 +186,7 @@ async function interleavedFloorRatio(ws: Workspace, opts: BenchOptions, gatehous
       { server: floor, request: floorBaseline.request as LoadRequest },
       { server: gatehouse, request: await target.prepare(gatehouse.port, opts.connections) },
     ];
-    const burst = async (side: (typeof sides)[number]) => {
-      const cpuBefore = side.server.cpuMs();
-      const result = await runLoad({ port: side.server.port, request: side.request, connections: opts.connections, durationS: burstS });
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${side.server.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-      return { reqPerSec: result.reqPerSec, cpuUsPerReq: ((side.server.cpuMs() - cpuBefore) * 1000) / Math.max(result.requests, 1) };
-    };
+    const burst = (side: (typeof sides)[number]) => cpuBurst(side.server, side.request, opts.connections, burstS);
     for (const side of sides) await burst(side); // warm-up
     const reqRatios: number[] = [];
     const cpuRatios: number[] = [];

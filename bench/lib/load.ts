@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { ServerProcess } from './processes';
 
 /** One request shape for autocannon; `setupRequest`/`onResponse` make a client that follows Set-Cookie. */
 export interface LoadRequest {
@@ -10,13 +11,13 @@ export interface LoadRequest {
   onResponse?: (status: number, body: string, context: unknown, headers: Record<string, string | string[]>) => void;
 }
 
-export interface LoadOptions {
+/** How long the load lasts: for `durationS` seconds, or until `amount` requests are answered. */
+export type LoadOptions = {
   port: number;
   request: LoadRequest;
   connections: number;
-  durationS: number;
   timeoutS?: number;
-}
+} & ({ durationS: number } | { amount: number });
 
 export interface LoadResult {
   reqPerSec: number;
@@ -32,11 +33,11 @@ export interface LoadResult {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const { port, request, connections, durationS, timeoutS = 10 } = options;
+  const { port, request, connections, timeoutS = 10 } = options;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
-    duration: durationS,
+    ...('amount' in options ? { amount: options.amount } : { duration: options.durationS }),
     timeout: timeoutS,
     requests: [{
       method: request.method ?? 'GET',
@@ -47,7 +48,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       ...(request.onResponse ? { onResponse: request.onResponse as never } : {}),
     }],
   });
-  const seconds = result.duration > 0 ? result.duration : durationS;
+  const seconds = result.duration > 0 ? result.duration : 'durationS' in options ? options.durationS : 1;
   return {
     reqPerSec: result.requests.total / seconds,
     p50Ms: result.latency.p50,
@@ -58,6 +59,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     errors: result.errors,
     timeouts: result.timeouts,
   };
+}
+
+/** A run where any answer was not 2xx, or any request failed, measured something else: stop. */
+export function requireAnswered(result: LoadResult, who: string): void {
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${who}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+}
+
+/** A burst of load on one server process, with that process's CPU time per answered request. */
+export async function cpuBurst(server: Pick<ServerProcess, 'name' | 'port' | 'cpuMs'>, request: LoadRequest, connections: number, durationS: number): Promise<LoadResult & { cpuUsPerReq: number }> {
+  const cpuBefore = server.cpuMs();
+  const result = await runLoad({ port: server.port, request, connections, durationS });
+  requireAnswered(result, server.name);
+  return { ...result, cpuUsPerReq: ((server.cpuMs() - cpuBefore) * 1000) / Math.max(result.requests, 1) };
 }
 
 export function median(values: number[]): number {
