@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createHttpServer } from '../../../src/lib/http-server';
 import { makeTestApp, TestApp, TestClock } from '../../helpers/make-app';
+import { freePort } from '../../process/server-process';
 
 export interface RunningApp extends TestApp {
   /** http://127.0.0.1:PORT, no trailing slash. */
@@ -22,15 +22,6 @@ const wallClock: TestClock = {
   },
 };
 
-/** A loopback port nothing listens on right now. */
-async function unusedPort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 /**
  * The real app (createApp) on a fresh in-memory SQLite database, served by the production
  * HTTP server (`createHttpServer`, as src/server.ts serves it) on a loopback port inside the
@@ -40,7 +31,7 @@ async function unusedPort(): Promise<number> {
  */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
   for (let attempt = 1; ; attempt += 1) {
-    const port = await unusedPort();
+    const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-outbox-'));
     const t = await makeTestApp({
