@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     force.unref();
     server.close(async () => {
       // Mail queued by the last requests (verification links, reset links) goes out first.
-      await app.services.background.idle().catch((error) => logger.warn({ err: error }, 'background tasks failed'));
+      await app.services.outbox.drain().catch((error) => logger.warn({ err: error }, 'background tasks failed'));
       if (redis) await redis.close().catch((error) => logger.warn({ err: error }, 'closing redis failed'));
       await db.destroy().catch((error) => logger.warn({ err: error }, 'closing the database pool failed'));
       logger.info({ exitCode }, 'database pool closed; stopped');

@@ -18,7 +18,7 @@ beforeAll(async () => {
   t = await makeTestApp({ env: { ...GENEROUS_LIMITS, SMTP_URL: smtp.url } });
 });
 afterAll(async () => {
-  await t.app.services.background.idle();
+  await t.app.services.outbox.drain();
   await t.close();
   await smtp.close();
 });

@@ -35,6 +35,6 @@ export async function makeRedisApp(redis: RedisCommander, prefix: string, option
   const db = createDb(config.database.url, config.rootDir);
   await migrateLatest(db, config.rootDir);
   const clock = createTestClock();
-  const app = createApp({ config, db, keys, clock, redis, rateLimitPrefix: prefix, ...(options.logger ? { logger: options.logger } : {}) });
+  const app = createApp({ config, db, keys, clock, redis, redisPrefix: prefix, ...(options.logger ? { logger: options.logger } : {}) });
   return { app, db, config, keys, clock, close: () => db.destroy() };
 }

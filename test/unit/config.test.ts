@@ -37,7 +37,7 @@ describe('loadConfig defaults', () => {
   it('with an empty environment, gives every default in SPEC.md', () => {
     const config = loadConfig({}, emptyRoot);
     expect(config.env).toBe('development');
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000, workers: 1 });
     expect(config.database.url).toBe('sqlite:./data/gatehouse.sqlite');
     expect(config.jwt).toMatchObject({
       algorithm: 'RS256',
