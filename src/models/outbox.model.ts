@@ -44,10 +44,6 @@ function due(db: Db, now: Date) {
   return db(TABLE).where('status', 'pending').where('available_at', '<=', now);
 }
 
-export async function hasDueRow(db: Db, now: Date): Promise<boolean> {
-  return (await due(db, now).first('id')) !== undefined;
-}
-
 /**
  * MySQL/MariaDB, inside the caller's transaction: the oldest due row, locked until that
  * transaction ends. SKIP LOCKED passes over rows other instances are working on, so senders

@@ -74,6 +74,8 @@ export function createOutbox(deps: { db: Db; clock: Clock; logger: Logger; optio
   const handlers = new Map<string, OutboxHandler>();
   const locksRows = engineOf(db) === 'mysql';
   let workers = 0;
+  /** Rows worked on so far: drain() goes on while a pass still finds work. */
+  let worked = 0;
   let idleWaiters: Array<() => void> = [];
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -120,11 +122,13 @@ export function createOutbox(deps: { db: Db; clock: Clock; logger: Logger; optio
   /** Claims and works on one due row; false when none is due. */
   async function workOnNext(): Promise<boolean> {
     if (locksRows) {
+      // READ COMMITTED: the row lock without InnoDB's gap locks, which would hold every insert
+      // into the outbox (every registration, every forgot-password) while a mail is being sent.
       return db.transaction(async (trx) => {
         const row = await Rows.lockNextDueRow(trx, clock.now());
         if (row) await attempt(row, null, trx);
         return row !== undefined;
-      });
+      }, { isolationLevel: 'read committed' });
     }
     const claim = crypto.randomBytes(12).toString('hex');
     const now = clock.now();
@@ -135,7 +139,7 @@ export function createOutbox(deps: { db: Db; clock: Clock; logger: Logger; optio
 
   async function worker(): Promise<void> {
     try {
-      while (!stopped && (await workOnNext()));
+      while (!stopped && (await workOnNext())) worked += 1;
     } catch (error) {
       logger.warn({ err: error }, 'outbox: cannot claim work (the database is unreachable?); trying again at the next poll');
     } finally {
@@ -185,10 +189,12 @@ export function createOutbox(deps: { db: Db; clock: Clock; logger: Logger; optio
     },
 
     async drain() {
+      let before: number;
       do {
+        before = worked;
         wake();
         await idle();
-      } while (!stopped && (await Rows.hasDueRow(db, clock.now())));
+      } while (!stopped && worked > before);
     },
 
     depth() {

@@ -36,5 +36,5 @@ export async function makeRedisApp(redis: RedisCommander, prefix: string, option
   await migrateLatest(db, config.rootDir);
   const clock = createTestClock();
   const app = createApp({ config, db, keys, clock, redis, redisPrefix: prefix, ...(options.logger ? { logger: options.logger } : {}) });
-  return { app, db, config, keys, clock, close: () => db.destroy() };
+  return { app, db, config, keys, clock, close: async () => { await app.services.outbox.stop(); await db.destroy(); } };
 }
