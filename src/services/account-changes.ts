@@ -18,6 +18,8 @@ export interface AccountChanges {
    */
   publish(userId: number): Promise<void>;
   subscribe(listener: ChangeListener): void;
+  /** Resolves once other instances' changes reach this one (at once without Redis). */
+  readonly ready: Promise<void>;
 }
 
 /** The listeners of one process. */
@@ -39,6 +41,7 @@ export function createLocalAccountChanges(): AccountChanges {
       listeners.emit(userId);
     },
     subscribe: listeners.add,
+    ready: Promise.resolve(),
   };
 }
 
@@ -72,11 +75,10 @@ export function createRedisAccountChanges(deps: {
   subscriber.on('ready', () => {
     if (subscribed) listeners.emit(null);
   });
-  subscriber.subscribe(channel, receive)
-    .then(() => {
-      subscribed = true;
-    })
-    .catch((error: unknown) => logger.warn({ err: error }, 'account-change subscription failed: other instances\' changes show here within 1 s'));
+  const ready = subscriber.subscribe(channel, receive).then(() => {
+    subscribed = true;
+  });
+  ready.catch((error: unknown) => logger.warn({ err: error }, 'account-change subscription failed: other instances\' changes show here within 1 s'));
 
   return {
     async publish(userId) {
@@ -91,5 +93,6 @@ export function createRedisAccountChanges(deps: {
       }
     },
     subscribe: listeners.add,
+    ready,
   };
 }

@@ -45,7 +45,8 @@ export function createServices(config: Config, db: Db, keys: SigningKeys, clock:
   const audit = createAuditService(db, clock);
   const passwords = createPasswordService(config.passwords.bcryptCost);
   const tokens = createTokenService(config.jwt, keys, clock);
-  const sessions = createSessionService({ db, tokens, audit, clock, jwt: config.jwt, changes: accountChangesFor(shared, logger) });
+  const accountChanges = accountChangesFor(shared, logger);
+  const sessions = createSessionService({ db, tokens, audit, clock, jwt: config.jwt, changes: accountChanges });
   const throttles = createThrottleFactory({ clock, logger, redis: shared.redis, prefix: `${shared.prefix ?? DEFAULT_REDIS_PREFIX}throttle:` });
   // Mail, and the account lookups of the public mail forms, are done after commit (see outbox.ts).
   const outbox = createOutbox({ db, clock, logger, options: { retryForSeconds: config.mail.retryForSeconds } });
@@ -56,7 +57,7 @@ export function createServices(config: Config, db: Db, keys: SigningKeys, clock:
   const users = createUserService({ db, passwords, sessions, audit, clock, verification });
   const articles = createArticleService({ db, clock });
   const admin = createAdminService({ db, sessions, audit, clock });
-  return { audit, passwords, tokens, sessions, auth, users, articles, admin, outbox, mail, verification, passwordReset };
+  return { audit, passwords, tokens, sessions, accountChanges, auth, users, articles, admin, outbox, mail, verification, passwordReset };
 }
 
 export type Services = ReturnType<typeof createServices>;
