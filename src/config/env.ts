@@ -163,6 +163,9 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   if (e.WEB_CONCURRENCY > 1 && e.REDIS_URL === undefined) {
     problems.push('WEB_CONCURRENCY above 1 needs REDIS_URL: the workers share rate limits and revocation through Redis');
   }
+  if (e.WEB_CONCURRENCY > 1 && e.DATABASE_URL === 'sqlite::memory:') {
+    problems.push('WEB_CONCURRENCY above 1 cannot use sqlite::memory:: each worker would have a database of its own');
+  }
   const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
   const appUrl = parseAppUrl(e.APP_URL, e.HOST, e.PORT, isProduction, problems);
   const smtpUrl = parseSmtpUrl(e.SMTP_URL, isProduction, problems);

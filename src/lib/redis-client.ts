@@ -49,12 +49,22 @@ export function createRedisSubscriber(url: string, logger: Logger) {
   return subscriber;
 }
 
+export type RedisSubscriberClient = ReturnType<typeof createRedisSubscriber>;
+
+/** The part of a client that connecting and closing need (commands and subscriber alike). */
+interface Connection {
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  close(): Promise<unknown>;
+  destroy(): void;
+}
+
 /** Starts connecting without waiting: the app serves requests (on memory counters) while Redis is away. */
-export function connectRedis(client: RedisClient, logger: Logger): void {
+export function connectRedis(client: Connection, logger: Logger): void {
   client.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis connection abandoned'));
 }
 
-export async function closeRedis(client: RedisClient): Promise<void> {
+export async function closeRedis(client: Connection): Promise<void> {
   if (client.isOpen) await client.close().catch(() => client.destroy());
   else client.destroy();
 }

@@ -31,6 +31,8 @@ export interface Outbox {
   drain(): Promise<void>;
   /** Rows still to be done, due or waiting for a retry. */
   depth(): Promise<number>;
+  /** Deletes done rows after a week and given-up rows after 30 days (run hourly by the server). */
+  prune(): Promise<number>;
 }
 
 /** The payload of the jobs behind the public mail forms (forgot password, resend verification). */
@@ -54,6 +56,9 @@ export interface OutboxOptions {
   leaseMs?: number;
 }
 
+const DAY_MS = 24 * 3600_000;
+const KEEP_DONE_MS = 7 * DAY_MS;
+const KEEP_FAILED_MS = 30 * DAY_MS;
 const FIRST_RETRY_MS = 10_000;
 const MAX_RETRY_MS = 10 * 60_000;
 
@@ -199,6 +204,12 @@ export function createOutbox(deps: { db: Db; clock: Clock; logger: Logger; optio
 
     depth() {
       return Rows.countPending(db);
+    },
+
+    async prune() {
+      const now = clock.now().getTime();
+      return (await Rows.pruneOutbox(db, 'done', new Date(now - KEEP_DONE_MS)))
+        + (await Rows.pruneOutbox(db, 'failed', new Date(now - KEEP_FAILED_MS)));
     },
   };
 }
