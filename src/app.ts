@@ -8,7 +8,7 @@ import type { Db } from './db/knex';
 import { Clock, systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
 import { createViewEngine } from './lib/view-engine';
-import type { RedisCommander } from './lib/redis';
+import type { RedisCommander, RedisSubscriber } from './lib/redis';
 import { createAuthenticate } from './middleware/authenticate';
 import { createCsrf } from './middleware/csrf';
 import { createErrorHandler } from './middleware/error-handler';
@@ -23,7 +23,7 @@ import { securityHeaders } from './middleware/security-headers';
 import { viewLocals } from './middleware/view-locals';
 import { routes } from './routes';
 import { machineRoutes } from './routes/home.routes';
-import { createServices, Services } from './services';
+import { createServices, DEFAULT_REDIS_PREFIX, Services } from './services';
 import type { AppContext } from './types/context';
 
 export interface AppOptions {
@@ -32,10 +32,12 @@ export interface AppOptions {
   keys: SigningKeys;
   clock?: Clock;
   logger?: Logger;
-  /** Rate-limit counters in Redis (server.ts passes one when REDIS_URL is set); memory otherwise. */
+  /** Counters in Redis, shared by every instance (server.ts passes one when REDIS_URL is set); memory otherwise. */
   redis?: RedisCommander;
-  /** Redis key prefix for those counters, e.g. one per test run. */
-  rateLimitPrefix?: string;
+  /** A second Redis connection, for the account-change messages between instances. */
+  redisSubscriber?: RedisSubscriber;
+  /** Before every Redis key and channel, e.g. one per test run (default "gatehouse:"). */
+  redisPrefix?: string;
 }
 
 export type GatehouseApp = Express & { services: Services };
@@ -44,9 +46,10 @@ export type GatehouseApp = Express & { services: Services };
  * Builds the Express app and never listens: server.ts runs it, tests drive it with supertest.
  * The order of the middleware is the security model, top to bottom.
  */
-export function createApp({ config, db, keys, clock = systemClock, logger = createLogger(config), redis, rateLimitPrefix }: AppOptions): GatehouseApp {
-  const services = createServices(config, db, keys, clock, logger);
-  const rateLimits = createRateLimits({ config, logger, redis, prefix: rateLimitPrefix });
+export function createApp(options: AppOptions): GatehouseApp {
+  const { config, db, keys, clock = systemClock, logger = createLogger(config), redis, redisSubscriber, redisPrefix = DEFAULT_REDIS_PREFIX } = options;
+  const services = createServices(config, db, keys, clock, logger, { redis, subscriber: redisSubscriber, prefix: redisPrefix });
+  const rateLimits = createRateLimits({ config, logger, redis, prefix: `${redisPrefix}rl:` });
   const ctx: AppContext = { config, db, keys, services, rateLimits };
   const csrf = createCsrf(config, keys);
   const rootDir = config.rootDir;

@@ -1,45 +1,74 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { Config, ConfigError, loadConfig, loadDotEnv } from './config/env';
-import { loadKeys } from './config/keys';
-import { createDb, describeDatabase } from './db/knex';
+import { loadKeys, SigningKeys } from './config/keys';
+import { createDb, Db, describeDatabase } from './db/knex';
 import { migrateLatest } from './db/migrate';
 import { createHttpServer } from './lib/http-server';
 import { createLogger } from './lib/logger';
-import type { RedisClient } from './lib/redis-client';
+import type { RedisClient, RedisSubscriberClient } from './lib/redis-client';
 import type { Logger } from 'pino';
+import { superviseWorkers } from './lib/supervisor';
 import { bcryptSlots, libuvPoolSize } from './lib/threadpool';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
-/** Loads config, opens and migrates the database, listens, and shuts down cleanly on SIGTERM. */
+/**
+ * Loads config; then either serves (one process, or one worker of several) or, with
+ * WEB_CONCURRENCY above 1, prepares once and supervises the workers (lib/supervisor.ts).
+ */
 async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config);
+  if (cluster.isWorker) return serve(config, logger, loadKeys(config));
+
   // UV_THREADPOOL_SIZE is not set from here: under tsx the pool is already running by now, so
   // it only counts in the environment the process starts with (see lib/threadpool.ts).
   logger.info({ threadpool: libuvPoolSize(), bcryptSlots: bcryptSlots() }, 'libuv thread pool: bcrypt holds at most bcryptSlots threads');
   const keys = loadKeys(config, { generateIfMissing: !config.isProduction });
+  if (config.server.workers === 1) return serve(config, logger, keys, { migrate: true });
+
+  // Once for the deployment, before any worker starts: the workers never migrate.
   const db = createDb(config.database.url, config.rootDir);
+  await migrate(db, config, logger).finally(() => db.destroy());
+  superviseWorkers({
+    workers: config.server.workers,
+    logger,
+    shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
+    onListening: ({ port }) => announce(config, port, keys),
+  });
+}
+
+async function migrate(db: Db, config: Config, logger: Logger): Promise<void> {
   const applied = await migrateLatest(db, config.rootDir);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+}
 
+/** Serves requests until SIGTERM: the whole app of one process, or of one worker. */
+async function serve(config: Config, logger: Logger, keys: SigningKeys, options: { migrate?: boolean } = {}): Promise<void> {
+  const db = createDb(config.database.url, config.rootDir);
+  if (options.migrate) await migrate(db, config, logger);
   const redis = config.redis.url ? openRedis(config.redis.url, logger) : undefined;
-  const app = createApp({ config, db, keys, logger, redis: redis?.client });
+  const app = createApp({ config, db, keys, logger, redis: redis?.client, redisSubscriber: redis?.subscriber });
   // Built now rather than inside the first login or registration (see PasswordService.warmUp).
   app.services.passwords.warmUp().catch((error) => logger.warn({ err: error }, 'password service warm-up failed'));
+  app.services.outbox.start();
   const server = createHttpServer(app);
   server.once('error', (error) => {
     logger.fatal({ err: error }, 'cannot listen');
     process.exit(1);
   });
-  server.listen(config.server.port, config.server.host, () => announce(config, server, keys.algorithm, keys.kid));
+  server.listen(config.server.port, config.server.host, () => {
+    if (cluster.isPrimary) announce(config, portOf(server, config), keys);
+  });
 
   const prune = setInterval(() => {
     app.services.sessions.prune().catch((error) => logger.warn({ err: error }, 'pruning refresh sessions failed'));
     app.services.verification.prune().catch((error) => logger.warn({ err: error }, 'pruning account tokens failed'));
+    app.services.outbox.prune().catch((error) => logger.warn({ err: error }, 'pruning the outbox failed'));
   }, PRUNE_INTERVAL_MS);
   prune.unref();
 
@@ -60,8 +89,8 @@ async function main(): Promise<void> {
     }, SHUTDOWN_TIMEOUT_MS);
     force.unref();
     server.close(async () => {
-      // Mail queued by the last requests (verification links, reset links) goes out first.
-      await app.services.background.idle().catch((error) => logger.warn({ err: error }, 'background tasks failed'));
+      // Mail being sent is finished; what is still waiting stays in the outbox for the next sender.
+      await app.services.outbox.stop().catch((error) => logger.warn({ err: error }, 'stopping the outbox failed'));
       if (redis) await redis.close().catch((error) => logger.warn({ err: error }, 'closing redis failed'));
       await db.destroy().catch((error) => logger.warn({ err: error }, 'closing the database pool failed'));
       logger.info({ exitCode }, 'database pool closed; stopped');
@@ -74,6 +103,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose primary is gone has nobody to restart it or pass on signals: it drains and exits.
+  if (cluster.isWorker) process.on('disconnect', () => shutdown('the primary process is gone'));
   // After an unhandled rejection or exception the process's state is unknown (a half-applied
   // change, a lost callback). Carrying on would leave it half-alive, so both are treated alike:
   // logged as fatal, requests in flight finish, and the process exits 1 for its supervisor to restart.
@@ -88,22 +119,28 @@ async function main(): Promise<void> {
 }
 
 /** Loaded only when REDIS_URL is set: the redis package costs memory and start-up time. */
-function openRedis(url: string, logger: Logger): { client: RedisClient; close(): Promise<void> } {
+function openRedis(url: string, logger: Logger): { client: RedisClient; subscriber: RedisSubscriberClient; close(): Promise<void> } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, on purpose
-  const { closeRedis, connectRedis, createRedisClient } = require('./lib/redis-client') as typeof import('./lib/redis-client');
+  const { closeRedis, connectRedis, createRedisClient, createRedisSubscriber } = require('./lib/redis-client') as typeof import('./lib/redis-client');
   const client = createRedisClient(url, logger);
+  const subscriber = createRedisSubscriber(url, logger);
   connectRedis(client, logger);
-  return { client, close: () => closeRedis(client) };
+  connectRedis(subscriber, logger);
+  return { client, subscriber, close: async () => { await Promise.all([closeRedis(client), closeRedis(subscriber)]); } };
 }
 
-function announce(config: Config, server: Server, algorithm: string, kid: string): void {
+function portOf(server: Server, config: Config): number {
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  return typeof address === 'object' && address ? address.port : config.server.port;
+}
+
+function announce(config: Config, port: number, keys: SigningKeys): void {
+  const workers = config.server.workers;
   process.stdout.write(
     `Gatehouse listening on http://${config.server.host}:${port}\n`
     + `  database: ${describeDatabase(config.database.url)}\n`
-    + `  signing:  ${algorithm} (kid ${kid})\n`
-    + `  mode:     ${config.env}${config.cookies.secure ? ', secure cookies' : ''}\n`,
+    + `  signing:  ${keys.algorithm} (kid ${keys.kid})\n`
+    + `  mode:     ${config.env}${config.cookies.secure ? ', secure cookies' : ''}${workers > 1 ? `, ${workers} workers` : ''}\n`,
   );
 }
 

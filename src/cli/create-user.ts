@@ -171,7 +171,6 @@ runCli(async () => {
       throw error instanceof AppError ? describeRefusal(error) : error;
     }
     const user = await services.admin.provisionAccount(created.public_id, { is_author: options.author, is_admin: options.admin }, CLI_META);
-    await services.background.idle();
     const roles = (['reader', 'author', 'admin'] as const).filter((role) => user[`is_${role}`]);
     process.stdout.write(`Created ${user.username} <${user.email}> with roles: ${roles.join(', ')} (id ${user.id}).\n`);
   } finally {

@@ -11,7 +11,8 @@ export interface Config {
   readonly env: NodeEnv;
   readonly isProduction: boolean;
   readonly rootDir: string;
-  readonly server: { readonly host: string; readonly port: number };
+  /** workers: WEB_CONCURRENCY, the processes `npm start` runs (node:cluster above 1). */
+  readonly server: { readonly host: string; readonly port: number; readonly workers: number };
   readonly database: { readonly url: string };
   readonly jwt: {
     readonly algorithm: JwtAlgorithm;
@@ -34,7 +35,8 @@ export interface Config {
   /** The absolute base URL users reach the app at, without a trailing slash: every emailed link starts with it. */
   readonly appUrl: string;
   /** SMTP when smtpUrl is set; otherwise (never in production) files in outboxDir, shown at /dev/mail. */
-  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
+  /** retryForSeconds: how long a mail that fails is retried before it is given up. */
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string; readonly retryForSeconds: number };
   readonly accounts: { readonly requireVerifiedEmail: boolean };
 }
 
@@ -56,6 +58,8 @@ const EnvSchema = z.object({
   }).default('development'),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PORT: z.coerce.number({ error: 'PORT must be a number' }).int().min(0).max(65535, 'PORT must be 0–65535').default(3000),
+  WEB_CONCURRENCY: z.coerce.number({ error: 'WEB_CONCURRENCY must be a number' }).int('WEB_CONCURRENCY must be a whole number')
+    .min(1, 'WEB_CONCURRENCY must be at least 1').max(64, 'WEB_CONCURRENCY must be at most 64').default(1),
   DATABASE_URL: z.string().trim().default('sqlite:./data/gatehouse.sqlite')
     .refine((url) => /^(sqlite:.+|mysql:\/\/.+)$/.test(url), 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or mysql://user:pass@host:port/db'),
   JWT_ALGORITHM: z.enum(['RS256', 'ES256', 'HS256'], { error: 'JWT_ALGORITHM must be RS256, ES256 or HS256' }).default('RS256'),
@@ -80,6 +84,7 @@ const EnvSchema = z.object({
   SMTP_URL: optional,
   MAIL_FROM: z.string().trim().default('Gatehouse <no-reply@localhost>'),
   MAIL_OUTBOX_DIR: optional,
+  MAIL_RETRY_FOR: optional,
   REQUIRE_VERIFIED_EMAIL: z.enum(['true', 'false'], { error: 'REQUIRE_VERIFIED_EMAIL must be true or false' }).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -130,6 +135,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   const accessTtlSeconds = durationOf('ACCESS_TOKEN_TTL', '15m', 1);
   const refreshTtlSeconds = durationOf('REFRESH_TOKEN_TTL', '7d', 1);
   const reuseGraceSeconds = durationOf('REFRESH_REUSE_GRACE', '30s', 0);
+  const mailRetryForSeconds = durationOf('MAIL_RETRY_FOR', '1h', 60);
   if (refreshTtlSeconds && accessTtlSeconds > refreshTtlSeconds) {
     problems.push('ACCESS_TOKEN_TTL must not be longer than REFRESH_TOKEN_TTL');
   }
@@ -154,6 +160,12 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     }
   }
 
+  if (e.WEB_CONCURRENCY > 1 && e.REDIS_URL === undefined) {
+    problems.push('WEB_CONCURRENCY above 1 needs REDIS_URL: the workers share rate limits and revocation through Redis');
+  }
+  if (e.WEB_CONCURRENCY > 1 && e.DATABASE_URL === 'sqlite::memory:') {
+    problems.push('WEB_CONCURRENCY above 1 cannot use sqlite::memory:: each worker would have a database of its own');
+  }
   const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
   const appUrl = parseAppUrl(e.APP_URL, e.HOST, e.PORT, isProduction, problems);
   const smtpUrl = parseSmtpUrl(e.SMTP_URL, isProduction, problems);
@@ -166,7 +178,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     env: e.NODE_ENV,
     isProduction,
     rootDir,
-    server: { host: e.HOST, port: e.PORT },
+    server: { host: e.HOST, port: e.PORT, workers: e.WEB_CONCURRENCY },
     database: { url: e.DATABASE_URL },
     jwt: {
       algorithm: e.JWT_ALGORITHM,
@@ -186,7 +198,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     redis: { url: e.REDIS_URL },
     log: { level: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info') },
     appUrl,
-    mail: { smtpUrl, from: e.MAIL_FROM, outboxDir },
+    mail: { smtpUrl, from: e.MAIL_FROM, outboxDir, retryForSeconds: mailRetryForSeconds },
     accounts: { requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL === 'true' },
   };
   return deepFreeze(config);

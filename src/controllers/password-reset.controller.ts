@@ -27,9 +27,9 @@ export function createPasswordResetController({ config, services }: AppContext) 
     },
 
     /** The same 303 for every address: what happens next is decided after the response. */
-    forgot(req: Request, res: Response) {
+    async forgot(req: Request, res: Response) {
       const { email } = matchedData(req) as { email: string };
-      services.passwordReset.request(email, requestMeta(req));
+      await services.passwordReset.request(email, requestMeta(req));
       res.redirect(303, '/auth/forgot/sent');
     },
 
@@ -62,8 +62,8 @@ export function createPasswordResetController({ config, services }: AppContext) 
     },
 
     api: {
-      forgot(req: Request, res: Response) {
-        services.passwordReset.request((matchedData(req) as { email: string }).email, requestMeta(req));
+      async forgot(req: Request, res: Response) {
+        await services.passwordReset.request((matchedData(req) as { email: string }).email, requestMeta(req));
         res.status(202).json({ message: MESSAGES.requested });
       },
 

@@ -43,9 +43,9 @@ export function createVerificationController({ services }: AppContext) {
     },
 
     /** The same redirect for every address, known or not, verified or not. */
-    resend(req: Request, res: Response) {
+    async resend(req: Request, res: Response) {
       const { email } = matchedData(req) as { email: string };
-      services.verification.resendForAddress(email, requestMeta(req));
+      await services.verification.resendForAddress(email, requestMeta(req));
       res.redirect(303, '/auth/verify/sent');
     },
 
@@ -82,8 +82,8 @@ export function createVerificationController({ services }: AppContext) {
         res.json({ status: result.kind, email: result.email });
       },
 
-      resend(req: Request, res: Response) {
-        services.verification.resendForAddress((matchedData(req) as { email: string }).email, requestMeta(req));
+      async resend(req: Request, res: Response) {
+        await services.verification.resendForAddress((matchedData(req) as { email: string }).email, requestMeta(req));
         res.status(202).json({ message: 'If an unconfirmed account exists for that address, we have sent it a new link.' });
       },
 

@@ -12,12 +12,10 @@ export type RedisClient = ReturnType<typeof createRedisClient>;
  * queue, which would hold logins until Redis returned), and the client keeps reconnecting in
  * the background with a capped back-off. One warning per outage, one line when it is over.
  */
+const SOCKET = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000) };
+
 export function createRedisClient(url: string, logger: Logger) {
-  const client = createClient({
-    url,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000) },
-  });
+  const client = createClient({ url, disableOfflineQueue: true, socket: SOCKET });
   let down = false;
   client.on('error', (error: Error) => {
     if (down) return;
@@ -31,12 +29,42 @@ export function createRedisClient(url: string, logger: Logger) {
   return client;
 }
 
+/**
+ * The connection for account-change messages (a subscribed connection can do nothing else).
+ * Its SUBSCRIBE waits for the connection rather than failing, the client subscribes again
+ * after every reconnect, and a PING every few seconds finds a connection that died silently.
+ */
+export function createRedisSubscriber(url: string, logger: Logger) {
+  const subscriber = createClient({ url, pingInterval: 5000, socket: SOCKET });
+  let down = false;
+  subscriber.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: error }, 'redis subscription lost: other instances\' account changes show here within 1 s (the cache\'s lifetime)');
+  });
+  subscriber.on('ready', () => {
+    if (down) logger.info('redis subscription back: other instances\' account changes show here at once again');
+    down = false;
+  });
+  return subscriber;
+}
+
+export type RedisSubscriberClient = ReturnType<typeof createRedisSubscriber>;
+
+/** The part of a client that connecting and closing need (commands and subscriber alike). */
+interface Connection {
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  close(): Promise<unknown>;
+  destroy(): void;
+}
+
 /** Starts connecting without waiting: the app serves requests (on memory counters) while Redis is away. */
-export function connectRedis(client: RedisClient, logger: Logger): void {
+export function connectRedis(client: Connection, logger: Logger): void {
   client.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis connection abandoned'));
 }
 
-export async function closeRedis(client: RedisClient): Promise<void> {
+export async function closeRedis(client: Connection): Promise<void> {
   if (client.isOpen) await client.close().catch(() => client.destroy());
   else client.destroy();
 }

@@ -2,15 +2,22 @@ import type { Logger } from 'pino';
 import { ClientRateLimitInfo, MemoryStore, Options, Store } from 'express-rate-limit';
 import { RedisReply, RedisStore } from 'rate-limit-redis';
 
-/** All the rate limiter needs from a Redis client: raw commands. */
+/** All the rate limiter, the throttles and a publisher need from a Redis client: raw commands. */
 export interface RedisCommander {
   sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** A connection of its own for pub/sub (a subscribed connection can do nothing else). */
+export interface RedisSubscriber {
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  /** 'ready' each time the connection is (re-)established. */
+  on(event: 'ready', listener: () => void): unknown;
 }
 
 /** A Redis command slower than this counts as an outage: a login never waits on Redis for long. */
 const COMMAND_TIMEOUT_MS = 500;
 
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`redis did not answer within ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS);

@@ -59,13 +59,19 @@ export async function claimAccountToken(db: Db, id: number, now: Date): Promise<
   return changed === 1;
 }
 
-/** Revokes a user's live links of the given purposes (all but `exceptId`). */
+/**
+ * Revokes a user's live links of the given purposes (all but `exceptId`). The rows are found
+ * first and updated by primary key: on InnoDB an UPDATE that matches nothing still locks the gap
+ * in the (user_id, purpose) index, and two registrations doing so at once deadlock on their inserts.
+ */
 export async function revokeAccountTokens(
   db: Db, userId: number, purposes: readonly TokenPurpose[], now: Date, exceptId?: number,
 ): Promise<number> {
   const query = db(TABLE).where({ user_id: userId }).whereIn('purpose', purposes).whereNull('used_at').whereNull('revoked_at');
   if (exceptId !== undefined) query.whereNot({ id: exceptId });
-  return query.update({ revoked_at: now });
+  const ids = (await query.select('id')).map((row: { id: unknown }) => Number(row.id));
+  if (ids.length === 0) return 0;
+  return db(TABLE).whereIn('id', ids).whereNull('used_at').whereNull('revoked_at').update({ revoked_at: now });
 }
 
 /** When the links of one purpose were issued to a user since `since`, newest first (for throttling). */

@@ -26,10 +26,10 @@ const STATE_MAX_ENTRIES = 10_000;
  * `ver` equals the user's token_version and its family (`sid`) still has a live refresh row.
  * One query answers all three and also reads the rest of the user's row (and a pending email
  * change), so the pages of the signed-in user need no query of their own. The answer is cached
- * per process for at most one second, and `forget()` drops the cache whenever this process
- * changes a user or a session, so a single instance sees its own changes at once; another
- * instance's change shows within the second. The cache's clock is the real one: it is a
- * performance detail, not domain time.
+ * per process for at most one second, and `forget(userId)` drops the user's entries whenever
+ * any instance changes that user or their sessions (see account-changes.ts), so the change is
+ * seen on the next request everywhere. The cache's clock is the real one: it is a performance
+ * detail, not domain time.
  */
 export function createAccessCheck(db: Db, clock: Clock) {
   const cache = new Map<string, { state: AccountState | null; until: number }>();
@@ -80,8 +80,13 @@ export function createAccessCheck(db: Db, clock: Clock) {
     /** The account behind a sign-in, from the same cache. */
     account: liveAccount,
 
-    forget(): void {
-      cache.clear();
+    /** Drops what is cached for one user (by row id), or for everyone (null). */
+    forget(userId: number | null): void {
+      if (userId === null) {
+        cache.clear();
+        return;
+      }
+      for (const [key, entry] of cache) if (entry.state?.user.id === userId) cache.delete(key);
     },
   };
 }

@@ -158,7 +158,7 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
      * refresh session, so the next request by cookie or Bearer is refused.
      */
     async updateAccount(actorId, targetId, flags, meta) {
-      const changed = await db.transaction(async (trx) => {
+      const changedId = await db.transaction(async (trx) => {
         const activeAdminIds = await Users.listActiveAdminIds(trx, { forUpdate: engineOf(db) === 'mysql' });
         const target = await findTarget(trx, targetId);
         checkSafety(actorId, target, flags, activeAdminIds);
@@ -167,7 +167,7 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
         for (const key of ['is_reader', 'is_author', 'is_admin', 'is_active'] as const) {
           if (target[key] !== flags[key]) patch[key] = flags[key];
         }
-        if (Object.keys(patch).length === 0) return false;
+        if (Object.keys(patch).length === 0) return null;
         const now = clock.now();
         await Users.updateUser(trx, target.id, patch, now);
         let revoked = 0;
@@ -175,11 +175,10 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
         // Roles only: the next request silently gets a token with the new roles; nobody is signed out.
         else await Users.bumpTokenVersion(trx, target.id, now);
         await auditChanges(trx, target, actor, flags, revoked, meta);
-        return true;
+        return target.id;
       });
-      // The role-change path bumped token_version itself: drop the cached verdicts once committed.
-      sessions.forgetCachedState();
-      return { changed };
+      if (changedId !== null) await sessions.forgetCachedState(changedId);
+      return { changed: changedId !== null };
     },
 
     /** "Sign out everywhere": every access token goes stale and every refresh session ends. */
@@ -189,9 +188,10 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
         const target = await findTarget(trx, targetId);
         const count = await sessions.signOutEverywhere(target.id, 'admin_revoked', trx);
         await audit.record('sessions_revoked', { userId: target.id, actorId: actor.id, meta, details: { scope: 'all', tokens: count } }, trx);
-        return count;
+        return { count, userId: target.id };
       });
-      return revoked;
+      await sessions.forgetCachedState(revoked.userId);
+      return revoked.count;
     },
 
     /**

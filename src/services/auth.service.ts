@@ -90,6 +90,8 @@ export function createAuthService(deps: {
             is_verified: options.verified === true,
           }, clock.now());
           await audit.record('registered', { userId: user.id, meta }, trx);
+          // The link, its audit event and its mail commit with the account, or none of them do.
+          if (!user.is_verified) await verification.sendVerification(user, meta, trx);
           return user;
         });
       } catch (error) {
@@ -98,7 +100,6 @@ export function createAuthService(deps: {
         const column = uniqueViolationColumn(error, ['username', 'email']);
         throw new ConflictError(column === 'email' ? { email: AUTH_MESSAGES.emailTaken } : { username: AUTH_MESSAGES.usernameTaken });
       }
-      if (!user.is_verified) await verification.sendVerification(user, meta);
       return user;
     },
 

@@ -2,13 +2,17 @@ import type { Config } from '../config/env';
 import type { SigningKeys } from '../config/keys';
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
+import type { Logger } from 'pino';
 import { createLogger } from '../lib/logger';
 import { createAdminService } from './admin.service';
 import { createArticleService } from './article.service';
 import { createAuditService } from './audit.service';
 import { createAuthService } from './auth.service';
-import { createTaskQueue } from './mail-queue';
+import type { RedisCommander, RedisSubscriber } from '../lib/redis';
+import { AccountChanges, createLocalAccountChanges, createRedisAccountChanges } from './account-changes';
+import { createThrottleFactory } from './mail-throttle';
 import { createMailService } from './mail.service';
+import { createOutbox } from './outbox';
 import { createPasswordResetService } from './password-reset.service';
 import { createPasswordService } from './password.service';
 import { createSessionService } from './session.service';
@@ -16,22 +20,44 @@ import { createTokenService } from './token.service';
 import { createUserService } from './user.service';
 import { createVerificationService } from './verification.service';
 
+export const DEFAULT_REDIS_PREFIX = 'gatehouse:';
+
+/**
+ * What instances share besides the database, when REDIS_URL is set: counters (rate limits, the
+ * mail forms' throttles) and account-change messages. Absent, all of it lives in this process.
+ */
+export interface SharedState {
+  redis?: RedisCommander;
+  /** A second connection, for the account-change channel. */
+  subscriber?: RedisSubscriber;
+  /** Before every key and channel name, so several deployments (or test runs) can share one Redis. */
+  prefix?: string;
+}
+
+function accountChangesFor(shared: SharedState, logger: Logger): AccountChanges {
+  const { redis, subscriber, prefix = DEFAULT_REDIS_PREFIX } = shared;
+  if (!redis || !subscriber) return createLocalAccountChanges();
+  return createRedisAccountChanges({ commands: redis, subscriber, channel: `${prefix}account-changes`, logger });
+}
+
 /** Wires every service once per app. Controllers receive this object, never the database. */
-export function createServices(config: Config, db: Db, keys: SigningKeys, clock: Clock, logger = createLogger(config)) {
+export function createServices(config: Config, db: Db, keys: SigningKeys, clock: Clock, logger = createLogger(config), shared: SharedState = {}) {
   const audit = createAuditService(db, clock);
   const passwords = createPasswordService(config.passwords.bcryptCost);
   const tokens = createTokenService(config.jwt, keys, clock);
-  const sessions = createSessionService({ db, tokens, audit, clock, jwt: config.jwt });
-  // Mail, and the account lookups of forgot-password, run after the response (see mail-queue.ts).
-  const background = createTaskQueue(logger);
-  const mail = createMailService({ config, queue: background, logger });
-  const verification = createVerificationService({ db, mail, queue: background, audit, clock, accountChanged: sessions.forgetCachedState });
-  const passwordReset = createPasswordResetService({ db, passwords, sessions, mail, queue: background, audit, clock });
+  const accountChanges = accountChangesFor(shared, logger);
+  const sessions = createSessionService({ db, tokens, audit, clock, jwt: config.jwt, changes: accountChanges });
+  const throttles = createThrottleFactory({ clock, logger, redis: shared.redis, prefix: `${shared.prefix ?? DEFAULT_REDIS_PREFIX}throttle:` });
+  // Mail, and the account lookups of the public mail forms, are done after commit (see outbox.ts).
+  const outbox = createOutbox({ db, clock, logger, options: { retryForSeconds: config.mail.retryForSeconds } });
+  const mail = createMailService({ config, outbox, logger });
+  const verification = createVerificationService({ db, mail, outbox, throttles, audit, clock, accountChanged: sessions.forgetCachedState });
+  const passwordReset = createPasswordResetService({ db, passwords, sessions, mail, outbox, throttles, audit, clock });
   const auth = createAuthService({ db, passwords, sessions, audit, clock, verification, requireVerifiedEmail: config.accounts.requireVerifiedEmail });
   const users = createUserService({ db, passwords, sessions, audit, clock, verification });
   const articles = createArticleService({ db, clock });
   const admin = createAdminService({ db, sessions, audit, clock });
-  return { audit, passwords, tokens, sessions, auth, users, articles, admin, background, mail, verification, passwordReset };
+  return { audit, passwords, tokens, sessions, accountChanges, auth, users, articles, admin, outbox, mail, verification, passwordReset };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,22 +1,27 @@
 import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Options } from 'express-rate-limit';
 import { TooManyRequestsError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
+import { RedisCommander, RedisWithMemoryFallbackStore } from '../lib/redis';
 
 /**
- * A fixed-window counter per key, on the injected clock, for the forms that send mail to an
- * address someone typed (forgot password, resend verification). It counts every request,
- * whether or not the address has an account, so being throttled tells nothing either.
- *
- * Counters live in this process's memory: several instances each allow the limit.
+ * A fixed-window counter per key for the forms that send mail to an address someone typed
+ * (forgot password, resend verification). It counts every request, whether or not the address
+ * has an account, so being throttled tells nothing either.
  */
 export interface Throttle {
-  /** Counts one request for `key`; throws TooManyRequestsError past the limit. */
-  hit(key: string, message: string): void;
+  /** Counts one request for `key`; rejects with TooManyRequestsError past the limit. */
+  hit(key: string, message: string): Promise<void>;
 }
+
+/** Makes the throttle named `name`: in Redis when the instances share one, else in this process. */
+export type ThrottleFactory = (name: string, limit: number, windowSeconds: number) => Throttle;
 
 const MAX_KEYS = 50_000;
 
-export function createThrottle(clock: Clock, limit: number, windowSeconds: number): Throttle {
+/** In this process's memory, on the injected clock (so tests can move time). */
+export function createMemoryThrottle(clock: Clock, limit: number, windowSeconds: number): Throttle {
   const windows = new Map<string, { count: number; resetAt: number }>();
 
   function sweep(now: number): void {
@@ -25,7 +30,7 @@ export function createThrottle(clock: Clock, limit: number, windowSeconds: numbe
   }
 
   return {
-    hit(key, message) {
+    async hit(key, message) {
       const now = clock.now().getTime();
       let window = windows.get(key);
       if (!window || window.resetAt <= now) {
@@ -37,6 +42,29 @@ export function createThrottle(clock: Clock, limit: number, windowSeconds: numbe
       window.count += 1;
     },
   };
+}
+
+/**
+ * In Redis, shared by every instance, through the rate limiter's store: if Redis fails, each
+ * instance counts in its own memory until it is back (the reasoning is in lib/redis.ts).
+ */
+export function createSharedThrottle(store: RedisWithMemoryFallbackStore, limit: number, windowSeconds: number): Throttle {
+  store.init({ windowMs: windowSeconds * 1000 } as Options);
+  return {
+    async hit(key, message) {
+      const { totalHits, resetTime } = await store.increment(key);
+      if (totalHits <= limit) return;
+      const retryAfter = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : windowSeconds;
+      throw new TooManyRequestsError(Math.max(1, retryAfter), message);
+    },
+  };
+}
+
+export function createThrottleFactory(deps: { clock: Clock; logger: Logger; redis?: RedisCommander; prefix: string }): ThrottleFactory {
+  const { clock, logger, redis, prefix } = deps;
+  return (name, limit, windowSeconds) => (redis
+    ? createSharedThrottle(new RedisWithMemoryFallbackStore(redis, `${prefix}${name}:`, logger), limit, windowSeconds)
+    : createMemoryThrottle(clock, limit, windowSeconds));
 }
 
 /** Addresses are kept as digests, so the throttle's memory is no list of who asked for what. */

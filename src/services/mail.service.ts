@@ -3,8 +3,9 @@ import ejs from 'ejs';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
+import type { Db } from '../db/knex';
 import { createOutboxTransport } from './mail-outbox';
-import type { TaskQueue } from './mail-queue';
+import type { Outbox } from './outbox';
 
 /** Each mail is views/mail/<name>.html.ejs and views/mail/<name>.text.ejs. */
 export const MAIL_SUBJECTS = {
@@ -18,19 +19,28 @@ export const MAIL_SUBJECTS = {
 
 export type MailTemplate = keyof typeof MAIL_SUBJECTS;
 
+/** Plain JSON only: a mail waits in the database until it is sent. */
+export type MailLocals = Record<string, string | number | boolean | null>;
+
 export interface OutgoingMail {
   to: string;
   template: MailTemplate;
-  locals: Record<string, unknown>;
+  locals: MailLocals;
+}
+
+/** What every mail to an account may say about it: never the row itself (it holds the password hash). */
+export function recipientLocals(user: { username: string; email: string; first_name: string | null }): MailLocals {
+  return { name: user.first_name || user.username, username: user.username, email: user.email };
 }
 
 export interface MailService {
   /**
-   * Queues a mail and returns at once: rendering and delivery happen after the response, and a
-   * failure is logged, never shown. So a slow or broken mail server cannot stall a request or
-   * tell a visitor anything.
+   * Writes the mail to the outbox in `trx` (the transaction of the change it is about) and
+   * returns: rendering and delivery happen after commit, on whichever instance claims it, and a
+   * failure is retried and logged, never shown. So a slow or broken mail server cannot stall a
+   * request or tell a visitor anything, and a crash after the answer loses no mail.
    */
-  send(mail: OutgoingMail): void;
+  send(mail: OutgoingMail, trx?: Db): Promise<void>;
   /** An absolute link into the app, built from APP_URL. */
   link(pathname: string, query?: Record<string, string>): string;
   /** 'smtp' or 'outbox', for the start-up banner and /dev/mail. */
@@ -43,8 +53,14 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
 /** Plain-text templates use <%= %> like every other view, but must not get HTML entities. */
 const asPlainText = (value: unknown) => String(value ?? '');
 
-export function createMailService(deps: { config: Config; queue: TaskQueue; logger: Logger }): MailService {
-  const { config, queue, logger } = deps;
+function isOutgoingMail(value: unknown): value is OutgoingMail {
+  const mail = value as Partial<OutgoingMail> | null;
+  return typeof mail?.to === 'string' && typeof mail.template === 'string' && Object.hasOwn(MAIL_SUBJECTS, mail.template)
+    && typeof mail.locals === 'object' && mail.locals !== null;
+}
+
+export function createMailService(deps: { config: Config; outbox: Outbox; logger: Logger }): MailService {
+  const { config, outbox, logger } = deps;
   const transportName = config.mail.smtpUrl ? 'smtp' : 'outbox';
   const transporter = config.mail.smtpUrl
     ? nodemailer.createTransport({ url: config.mail.smtpUrl, ...SMTP_TIMEOUTS }, { from: config.mail.from })
@@ -52,7 +68,7 @@ export function createMailService(deps: { config: Config; queue: TaskQueue; logg
   const templateDir = path.join(config.rootDir, 'views', 'mail');
   const cache = config.env !== 'development';
 
-  async function render(template: MailTemplate, locals: Record<string, unknown>) {
+  async function render(template: MailTemplate, locals: MailLocals) {
     const data = { ...locals, appUrl: config.appUrl, subject: MAIL_SUBJECTS[template] };
     const [html, text] = await Promise.all([
       ejs.renderFile(path.join(templateDir, `${template}.html.ejs`), data, { cache, async: false }),
@@ -61,16 +77,21 @@ export function createMailService(deps: { config: Config; queue: TaskQueue; logg
     return { html, text };
   }
 
+  outbox.handle('mail', {
+    async deliver(payload) {
+      if (!isOutgoingMail(payload)) throw new Error('outbox mail row is not a mail');
+      const { html, text } = await render(payload.template, payload.locals);
+      const info = await transporter.sendMail({ to: payload.to, subject: MAIL_SUBJECTS[payload.template], html, text });
+      // The address is personal data: the log says which mail went, not to whom.
+      logger.info({ mail: payload.template, messageId: info.messageId, transport: transportName }, 'mail sent');
+    },
+  });
+
   return {
     transportName,
 
-    send(mail) {
-      queue.push(`mail:${mail.template}`, async () => {
-        const { html, text } = await render(mail.template, mail.locals);
-        const info = await transporter.sendMail({ to: mail.to, subject: MAIL_SUBJECTS[mail.template], html, text });
-        // The address is personal data: the log says which mail went, not to whom.
-        logger.info({ mail: mail.template, messageId: info.messageId, transport: transportName }, 'mail sent');
-      });
+    send(mail, trx) {
+      return outbox.add('mail', mail, trx, mail.template);
     },
 
     link(pathname, query) {

@@ -5,9 +5,9 @@ import type { RequestMeta } from '../lib/request-meta';
 import * as Tokens from '../models/account-token.model';
 import * as Users from '../models/user.model';
 import type { AuditService } from './audit.service';
-import type { MailService } from './mail.service';
-import { addressKey, createThrottle } from './mail-throttle';
-import type { TaskQueue } from './mail-queue';
+import { MailService, recipientLocals } from './mail.service';
+import { addressKey, ThrottleFactory } from './mail-throttle';
+import { Outbox, readAddressRequest } from './outbox';
 import { checkPasswordPolicy, PasswordService } from './password.service';
 import type { SessionService, TokenPair } from './session.service';
 import {
@@ -21,16 +21,20 @@ export const RESET_MESSAGES = {
   tooManyFromHere: 'Too many reset requests from your network. Please wait and try again.',
 } as const;
 
+/** The outbox job behind a forgot-password answer. */
+const RESET_JOB = 'password_reset_request';
+
 /** Counted for every address typed, account or not, so a 429 reveals nothing either. */
 const PER_ADDRESS = { limit: 3, windowSeconds: 15 * 60 };
 const PER_IP = { limit: 10, windowSeconds: 15 * 60 };
 
 export interface PasswordResetService {
   /**
-   * "Forgot password". Checks only the throttles here; the lookup, the link and the mail happen
-   * after the response, so its content and timing are the same whether or not the account exists.
+   * "Forgot password". Checks the throttles and writes an outbox row; the lookup, the link and
+   * the mail happen after the response (see the job below), so its content and timing are the
+   * same whether or not the account exists — and a crash after the answer loses nothing.
    */
-  request(email: string, meta: RequestMeta): void;
+  request(email: string, meta: RequestMeta): Promise<void>;
   /** Throws InvalidLinkError unless the link can still set a password. */
   check(token: string): Promise<void>;
   /** Sets the new password, ends every session, and signs the user in afresh. */
@@ -42,34 +46,40 @@ export function createPasswordResetService(deps: {
   passwords: PasswordService;
   sessions: SessionService;
   mail: MailService;
-  queue: TaskQueue;
+  outbox: Outbox;
+  throttles: ThrottleFactory;
   audit: AuditService;
   clock: Clock;
 }): PasswordResetService {
-  const { db, passwords, sessions, mail, queue, audit, clock } = deps;
-  const perAddress = createThrottle(clock, PER_ADDRESS.limit, PER_ADDRESS.windowSeconds);
-  const perIp = createThrottle(clock, PER_IP.limit, PER_IP.windowSeconds);
+  const { db, passwords, sessions, mail, outbox, throttles, audit, clock } = deps;
+  const perAddress = throttles('reset-address', PER_ADDRESS.limit, PER_ADDRESS.windowSeconds);
+  const perIp = throttles('reset-ip', PER_IP.limit, PER_IP.windowSeconds);
 
-  async function sendLink(email: string, meta: RequestMeta): Promise<void> {
-    const user = await Users.findUserByEmail(db, email);
+  /** The job behind a forgot-password answer: the token, its audit event and its mail commit together. */
+  async function sendLink(email: string, meta: RequestMeta, trx: Db): Promise<void> {
+    const user = await Users.findUserByEmail(trx, email);
     if (!user || !user.is_active) {
       // Recorded for the audit log (enumeration attempts show up here); nothing is sent.
-      await audit.record('password_reset_requested', { userId: user?.id ?? null, meta, details: { result: user ? 'inactive' : 'no_account' } });
+      await audit.record('password_reset_requested', { userId: user?.id ?? null, meta, details: { result: user ? 'inactive' : 'no_account' } }, trx);
       return;
     }
-    const token = await db.transaction(async (trx) => {
-      const issued = await issueLinkToken(trx, clock, {
-        userId: user.id,
-        purpose: 'reset_password',
-        email: user.email,
-        ttlSeconds: RESET_TTL_SECONDS,
-        passwordFingerprint: passwordFingerprint(user.password_hash),
-      });
-      await audit.record('password_reset_requested', { userId: user.id, meta, details: { result: 'sent' } }, trx);
-      return issued;
+    const token = await issueLinkToken(trx, clock, {
+      userId: user.id,
+      purpose: 'reset_password',
+      email: user.email,
+      ttlSeconds: RESET_TTL_SECONDS,
+      passwordFingerprint: passwordFingerprint(user.password_hash),
     });
-    mail.send({ to: user.email, template: 'password-reset', locals: { user, link: mail.link('/auth/reset', { token }) } });
+    await audit.record('password_reset_requested', { userId: user.id, meta, details: { result: 'sent' } }, trx);
+    await mail.send({ to: user.email, template: 'password-reset', locals: { ...recipientLocals(user), link: mail.link('/auth/reset', { token }) } }, trx);
   }
+
+  outbox.handle(RESET_JOB, {
+    job(payload, trx) {
+      const { email, meta } = readAddressRequest(payload);
+      return sendLink(email, meta, trx);
+    },
+  });
 
   /** A reset link is dead once the password it was issued under has changed, by any route. */
   async function liveLink(token: string, trx: Db = db) {
@@ -80,10 +90,10 @@ export function createPasswordResetService(deps: {
   }
 
   return {
-    request(email, meta) {
-      perIp.hit(`ip:${meta.ip ?? 'unknown'}`, RESET_MESSAGES.tooManyFromHere);
-      perAddress.hit(addressKey(email), RESET_MESSAGES.tooManyForAddress);
-      queue.push('password-reset:request', () => sendLink(email.toLowerCase(), meta));
+    async request(email, meta) {
+      await perIp.hit(`ip:${meta.ip ?? 'unknown'}`, RESET_MESSAGES.tooManyFromHere);
+      await perAddress.hit(addressKey(email), RESET_MESSAGES.tooManyForAddress);
+      await outbox.add(RESET_JOB, { email: email.toLowerCase(), meta });
     },
 
     async check(token) {
@@ -109,9 +119,10 @@ export function createPasswordResetService(deps: {
         await audit.record('password_reset', { userId: current.id, meta }, trx);
         const tokens = await sessions.start({ ...current, token_version: current.token_version + 1 }, meta, trx);
         await audit.record('logged_in', { userId: current.id, meta, details: { via: 'password_reset' } }, trx);
+        await mail.send({ to: current.email, template: 'password-reset-done', locals: recipientLocals(current) }, trx);
         return { user: { ...current, is_verified: isVerified, last_login_at: now, token_version: current.token_version + 1 }, tokens };
       });
-      mail.send({ to: result.user.email, template: 'password-reset-done', locals: { user: result.user } });
+      await sessions.forgetCachedState(result.user.id);
       return result;
     },
   };

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
 import type { Config } from '../config/env';
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
@@ -7,6 +6,7 @@ import type { RequestMeta } from '../lib/request-meta';
 import * as Sessions from '../models/refresh-session.model';
 import { bumpTokenVersion, findUserById, findUserByPublicId, UserRow } from '../models/user.model';
 import { AccessVerdict, AccountState, createAccessCheck } from './access-check';
+import type { AccountChanges } from './account-changes';
 import type { AuditService } from './audit.service';
 import { AccessClaims, TokenError, TokenService } from './token.service';
 
@@ -42,7 +42,8 @@ export interface SessionService {
   /**
    * Password change, password reset, disabling, an admin's "sign out everywhere": bumps
    * token_version (every access token goes stale) and revokes every refresh session, inside the
-   * caller's transaction. Returns the number of refresh tokens revoked.
+   * caller's transaction. Returns the number of refresh tokens revoked. The caller awaits
+   * forgetCachedState(userId) once its transaction has committed.
    */
   signOutEverywhere(userId: number, reason: string, trx: Db): Promise<number>;
   listActive(userId: number): Promise<Sessions.ActiveFamily[]>;
@@ -51,8 +52,12 @@ export interface SessionService {
   revokeOne(userPublicId: string, familyId: string, meta: RequestMeta): Promise<boolean>;
   /** "Sign out all other sessions": every sign-in of the user except the one making the request. */
   revokeOthers(userPublicId: string, keepFamilyId: string, meta: RequestMeta): Promise<number>;
-  /** Called after any change to a user's row, a family or a pending email change, so this process sees it at once. */
-  forgetCachedState(): void;
+  /**
+   * Called after any committed change to a user's row, sessions or pending email change: every
+   * instance drops what it cached for the user before this resolves, so awaiting it before the
+   * answer makes the change visible on the client's next request, whichever instance serves it.
+   */
+  forgetCachedState(userId: number): Promise<void>;
   prune(): Promise<number>;
 }
 
@@ -68,9 +73,11 @@ export function createSessionService(deps: {
   audit: AuditService;
   clock: Clock;
   jwt: Config['jwt'];
+  changes: AccountChanges;
 }): SessionService {
-  const { db, tokens, audit, clock, jwt } = deps;
+  const { db, tokens, audit, clock, jwt, changes } = deps;
   const accessCheck = createAccessCheck(db, clock);
+  changes.subscribe(accessCheck.forget);
 
   /** Signs a new pair; nothing is stored until the caller knows the pair may be issued. */
   function signPair(user: UserRow, familyId: string) {
@@ -107,7 +114,7 @@ export function createSessionService(deps: {
       const revoked = await Sessions.revokeFamily(trx, familyId, 'logout', clock.now(), userId);
       if (revoked > 0) await audit.record('logged_out', { userId, meta, details: { family: familyId } }, trx);
     });
-    service.forgetCachedState();
+    await service.forgetCachedState(userId);
   }
 
   const service: SessionService = {
@@ -153,7 +160,7 @@ export function createSessionService(deps: {
           await Sessions.revokeFamily(trx, outcome.familyId, 'reuse', clock.now(), outcome.userId);
           await audit.record('refresh_reuse_detected', { userId: outcome.userId, meta, details: { family: outcome.familyId } }, trx);
         });
-        service.forgetCachedState();
+        await service.forgetCachedState(outcome.userId);
         throw new SessionError('reused');
       }
       throw new SessionError('invalid');
@@ -186,12 +193,7 @@ export function createSessionService(deps: {
     async signOutEverywhere(userId, reason, trx) {
       const now = clock.now();
       await bumpTokenVersion(trx, userId, now);
-      const count = await Sessions.revokeUserFamilies(trx, userId, reason, now);
-      // Dropped when the caller's transaction settles: a request that read the old state while it
-      // was open must not keep serving it from the cache.
-      if (trx.isTransaction) (trx as Knex.Transaction).executionPromise.then(service.forgetCachedState, service.forgetCachedState);
-      else service.forgetCachedState();
-      return count;
+      return Sessions.revokeUserFamilies(trx, userId, reason, now);
     },
 
     listActive(userId) {
@@ -211,7 +213,7 @@ export function createSessionService(deps: {
         if (count > 0) await audit.record('sessions_revoked', { userId: user.id, meta, details: { scope: 'one', family: familyId } }, trx);
         return count;
       });
-      service.forgetCachedState();
+      await service.forgetCachedState(user.id);
       return revoked > 0;
     },
 
@@ -223,12 +225,12 @@ export function createSessionService(deps: {
         await audit.record('sessions_revoked', { userId: user.id, meta, details: { scope: 'others', tokens: count } }, trx);
         return count;
       });
-      service.forgetCachedState();
+      await service.forgetCachedState(user.id);
       return revoked;
     },
 
-    forgetCachedState() {
-      accessCheck.forget();
+    forgetCachedState(userId) {
+      return changes.publish(userId);
     },
 
     async prune() {

@@ -81,7 +81,7 @@ export function createUserService(deps: {
         await Users.updateUser(trx, user.id, patch, clock.now());
         await audit.record('profile_updated', { userId: user.id, meta, details: { fields: Object.keys(patch) } }, trx);
       });
-      sessions.forgetCachedState();
+      await sessions.forgetCachedState(user.id);
       return service.getByPublicId(publicId);
     },
 
@@ -105,6 +105,7 @@ export function createUserService(deps: {
         await audit.record('password_changed', { userId: user.id, meta }, trx);
         return sessions.start({ ...user, token_version: user.token_version + 1 }, meta, trx);
       });
+      await sessions.forgetCachedState(user.id);
       return tokens;
     },
   };

@@ -6,9 +6,9 @@ import type { RequestMeta } from '../lib/request-meta';
 import * as Tokens from '../models/account-token.model';
 import * as Users from '../models/user.model';
 import type { AuditService } from './audit.service';
-import type { MailService } from './mail.service';
-import { addressKey, createThrottle } from './mail-throttle';
-import type { TaskQueue } from './mail-queue';
+import { MailService, recipientLocals } from './mail.service';
+import { addressKey, ThrottleFactory } from './mail-throttle';
+import { Outbox, readAddressRequest } from './outbox';
 import { checkSendLimits, claimLinkToken, findLiveLinkToken, InvalidLinkError, issueLinkToken, SendLimits } from './verification-tokens';
 
 export const VERIFICATION_TTL_SECONDS = 24 * 3600;
@@ -43,12 +43,12 @@ export interface ConfirmedLink {
 }
 
 export interface VerificationService {
-  /** Issues a verification link for the user's current address and queues the mail. */
-  sendVerification(user: Users.UserRow, meta: RequestMeta): Promise<void>;
+  /** Issues a verification link for the user's current address and writes its mail, in `trx` when given. */
+  sendVerification(user: Users.UserRow, meta: RequestMeta, trx?: Db): Promise<void>;
   /** The "resend" button on /me. Throttled per user; false when there is nothing to verify. */
   resendForUser(publicId: string, meta: RequestMeta): Promise<boolean>;
-  /** The public "resend" form: the same answer for every address, the work done after it. */
-  resendForAddress(email: string, meta: RequestMeta): void;
+  /** The public "resend" form: the same answer for every address, the work done after it (see the outbox). */
+  resendForAddress(email: string, meta: RequestMeta): Promise<void>;
   /** An email change, after the current password was checked: see the comment inside. */
   requestEmailChange(user: Users.UserRow, newEmail: string, meta: RequestMeta): Promise<void>;
   /** Follows a verification or email-change link. */
@@ -59,27 +59,31 @@ export interface VerificationService {
   prune(): Promise<number>;
 }
 
+/** The outbox job behind the public resend form. */
+const RESEND_JOB = 'verification_resend_request';
+
 export function createVerificationService(deps: {
   db: Db;
   mail: MailService;
-  queue: TaskQueue;
+  outbox: Outbox;
+  throttles: ThrottleFactory;
   audit: AuditService;
   clock: Clock;
   /** Tells the signed-in users' cache (SessionService.forgetCachedState) that a user's row changed. */
-  accountChanged: () => void;
+  accountChanged: (userId: number) => Promise<void>;
 }): VerificationService {
-  const { db, mail, queue, audit, clock, accountChanged } = deps;
-  const perAddress = createThrottle(clock, PUBLIC_PER_ADDRESS.limit, PUBLIC_PER_ADDRESS.windowSeconds);
-  const perIp = createThrottle(clock, PUBLIC_PER_IP.limit, PUBLIC_PER_IP.windowSeconds);
+  const { db, mail, outbox, throttles, audit, clock, accountChanged } = deps;
+  const perAddress = throttles('verify-resend-address', PUBLIC_PER_ADDRESS.limit, PUBLIC_PER_ADDRESS.windowSeconds);
+  const perIp = throttles('verify-resend-ip', PUBLIC_PER_IP.limit, PUBLIC_PER_IP.windowSeconds);
 
   const service: VerificationService = {
-    async sendVerification(user, meta) {
-      const token = await db.transaction(async (trx) => {
-        const issued = await issueLinkToken(trx, clock, { userId: user.id, purpose: 'verify_email', email: user.email, ttlSeconds: VERIFICATION_TTL_SECONDS });
-        await audit.record('verification_sent', { userId: user.id, meta }, trx);
-        return issued;
-      });
-      mail.send({ to: user.email, template: 'verify-email', locals: { user, link: mail.link('/auth/verify', { token }) } });
+    async sendVerification(user, meta, trx?: Db) {
+      const send = async (tx: Db) => {
+        const token = await issueLinkToken(tx, clock, { userId: user.id, purpose: 'verify_email', email: user.email, ttlSeconds: VERIFICATION_TTL_SECONDS });
+        await audit.record('verification_sent', { userId: user.id, meta }, tx);
+        await mail.send({ to: user.email, template: 'verify-email', locals: { ...recipientLocals(user), link: mail.link('/auth/verify', { token }) } }, tx);
+      };
+      await (trx ? send(trx) : db.transaction(send));
     },
 
     async resendForUser(publicId, meta) {
@@ -90,19 +94,10 @@ export function createVerificationService(deps: {
       return true;
     },
 
-    resendForAddress(email, meta) {
-      perIp.hit(`ip:${meta.ip ?? 'unknown'}`, VERIFICATION_MESSAGES.tooManyFromHere);
-      perAddress.hit(addressKey(email), VERIFICATION_MESSAGES.tooManyForAddress);
-      queue.push('verification:resend', async () => {
-        const user = await Users.findUserByEmail(db, email);
-        if (!user || !user.is_active || user.is_verified) return;
-        try {
-          await checkSendLimits(db, clock, user.id, 'verify_email', USER_SEND_LIMITS);
-        } catch {
-          return; // Over the per-user limit: the answer was already the same, nothing more to send.
-        }
-        await service.sendVerification(user, meta);
-      });
+    async resendForAddress(email, meta) {
+      await perIp.hit(`ip:${meta.ip ?? 'unknown'}`, VERIFICATION_MESSAGES.tooManyFromHere);
+      await perAddress.hit(addressKey(email), VERIFICATION_MESSAGES.tooManyForAddress);
+      await outbox.add(RESEND_JOB, { email, meta });
     },
 
     /**
@@ -115,15 +110,15 @@ export function createVerificationService(deps: {
       await checkSendLimits(db, clock, user.id, 'change_email', USER_SEND_LIMITS);
       const email = newEmail.toLowerCase();
       const owner = await Users.findUserByEmail(db, email);
-      const token = await db.transaction(async (trx) => {
-        const issued = await issueLinkToken(trx, clock, { userId: user.id, purpose: 'change_email', email, ttlSeconds: VERIFICATION_TTL_SECONDS });
+      await db.transaction(async (trx) => {
+        const token = await issueLinkToken(trx, clock, { userId: user.id, purpose: 'change_email', email, ttlSeconds: VERIFICATION_TTL_SECONDS });
         await audit.record('email_change_requested', { userId: user.id, meta, details: { to: email, address_in_use: Boolean(owner) } }, trx);
-        return issued;
+        const locals = { ...recipientLocals(user), newEmail: email };
+        if (owner) await mail.send({ to: email, template: 'email-in-use', locals: {} }, trx);
+        else await mail.send({ to: email, template: 'email-change-verify', locals: { ...locals, link: mail.link('/auth/verify', { token }) } }, trx);
+        await mail.send({ to: user.email, template: 'email-change-notice', locals }, trx);
       });
-      accountChanged(); // the profile shows the pending change
-      if (owner) mail.send({ to: email, template: 'email-in-use', locals: {} });
-      else mail.send({ to: email, template: 'email-change-verify', locals: { user, newEmail: email, link: mail.link('/auth/verify', { token }) } });
-      mail.send({ to: user.email, template: 'email-change-notice', locals: { user, newEmail: email } });
+      await accountChanged(user.id); // the profile shows the pending change
     },
 
     async confirm(token, meta) {
@@ -134,7 +129,7 @@ export function createVerificationService(deps: {
       try {
         return row.purpose === 'verify_email' ? await markVerified(user, row, meta) : await changeEmail(user, row, meta);
       } finally {
-        accountChanged();
+        await accountChanged(user.id);
       }
     },
 
@@ -148,6 +143,21 @@ export function createVerificationService(deps: {
       return Tokens.pruneAccountTokens(db, clock.now());
     },
   };
+
+  /** After the public resend form's answer: the lookup, and a link only for an account that needs one. */
+  outbox.handle(RESEND_JOB, {
+    async job(payload, trx) {
+      const { email, meta } = readAddressRequest(payload);
+      const user = await Users.findUserByEmail(trx, email);
+      if (!user || !user.is_active || user.is_verified) return;
+      try {
+        await checkSendLimits(trx, clock, user.id, 'verify_email', USER_SEND_LIMITS);
+      } catch {
+        return; // Over the per-user limit: the answer was already the same, nothing more to send.
+      }
+      await service.sendVerification(user, meta, trx);
+    },
+  });
 
   async function markVerified(user: Users.UserRow, row: Tokens.AccountTokenRow, meta: RequestMeta): Promise<ConfirmedLink> {
     await db.transaction(async (trx) => {

@@ -150,7 +150,7 @@ describe('every page passes axe-core with no serious or critical violation', () 
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Check your inbox');
 
     // Mail goes out after the response: wait for it, then follow the link as the user would.
-    await app.app.services.background.idle();
+    await app.app.services.outbox.drain();
     await visit(page, '/dev/mail');
     await submit(page, page.getByRole('link', { name: /reset/i }).first());
     const link = page.getByRole('link', { name: /\/auth\/reset\?token=/ });

@@ -185,7 +185,7 @@ export function defineSessionFlows(setup: () => Promise<TestApp>): void {
       const { access_token: bearer } = await apiLogin(t, user);
       await Users.updateUser(t.db, user.internalId, { is_author: true }, t.clock.now());
       await Users.bumpTokenVersion(t.db, user.internalId, t.clock.now());
-      t.app.services.sessions.forgetCachedState();
+      await t.app.services.sessions.forgetCachedState(user.internalId);
       const stale = await request(t.app).get('/api/me').set('Authorization', `Bearer ${bearer}`);
       expect(stale.status).toBe(401);
       expect(stale.body.error.code).toBe('token_stale');

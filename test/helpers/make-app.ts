@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import { createApp, GatehouseApp } from '../../src/app';
 import { Config, loadConfig, ROOT_DIR } from '../../src/config/env';
 import { generateKeyPairPem, keysFromPem, keysFromSecret, SigningKeys } from '../../src/config/keys';
@@ -60,6 +61,7 @@ export interface TestAppOptions {
   clock?: TestClock;
   keys?: SigningKeys;
   db?: Knex;
+  logger?: Logger;
 }
 
 /** A real app on a fresh, migrated database (in-memory SQLite unless DATABASE_URL says otherwise). */
@@ -71,6 +73,11 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const db = options.db ?? createDb(config.database.url, config.rootDir);
   await migrateLatest(db, config.rootDir);
   const clock = options.clock ?? createTestClock();
-  const app = createApp({ config, db, keys, clock });
-  return { app, db, config, keys, clock, close: () => (options.db ? Promise.resolve() : db.destroy()) };
+  const app = createApp({ config, db, keys, clock, ...(options.logger ? { logger: options.logger } : {}) });
+  // The outbox first: a sender still at work must not find its pool gone.
+  const close = async () => {
+    await app.services.outbox.stop();
+    if (!options.db) await db.destroy();
+  };
+  return { app, db, config, keys, clock, close };
 }

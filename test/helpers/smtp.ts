@@ -20,6 +20,8 @@ export interface TestSmtp {
   mailsTo(address: string): CapturedMail[];
   /** The next mail to `address` matching `subject` (if given) not yet taken by an earlier call; waits up to 5 s. */
   next(address: string, subject?: string | RegExp): Promise<CapturedMail>;
+  /** While true, every recipient is refused with a temporary error (451) that quotes its address, as real relays do. */
+  refusing: boolean;
   close(): Promise<void>;
 }
 
@@ -32,10 +34,16 @@ export async function startSmtpServer(): Promise<TestSmtp> {
   const taken = new Set<CapturedMail>();
   const waiters = new Set<() => void>();
 
+  const control = { refusing: false };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!control.refusing) return callback();
+      const error = Object.assign(new Error(`<${address.address}>: mailbox temporarily unavailable`), { responseCode: 451 });
+      callback(error);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -57,6 +65,12 @@ export async function startSmtpServer(): Promise<TestSmtp> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
+    get refusing() {
+      return control.refusing;
+    },
+    set refusing(value: boolean) {
+      control.refusing = value;
+    },
     mailsTo: (address) => mails.filter((mail) => mail.to.includes(address.toLowerCase())),
     async next(address, subject) {
       const deadline = Date.now() + 5000;

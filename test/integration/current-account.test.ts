@@ -18,13 +18,14 @@ beforeAll(async () => {
   t = await makeTestApp({ env: { ...GENEROUS_LIMITS, SMTP_URL: smtp.url } });
 });
 afterAll(async () => {
-  await t.app.services.background.idle();
+  await t.app.services.outbox.drain();
   await t.close();
   await smtp.close();
 });
 
 /** Counts the SQL statements the app sends while `action` runs. */
 async function queriesDuring(action: () => Promise<unknown>): Promise<string[]> {
+  await t.app.services.outbox.drain(); // mail from earlier steps goes out before statements are counted
   const seen: string[] = [];
   const listener = (query: { sql: string }) => seen.push(query.sql);
   t.db.on('query', listener);

@@ -15,7 +15,7 @@ beforeAll(async () => { smtp = await startSmtpServer(); });
 afterAll(() => smtp.close());
 beforeEach(async () => { t = await makeTestApp({ env: { ...GENEROUS_LIMITS, SMTP_URL: smtp.url } }); });
 afterEach(async () => {
-  await t.app.services.background.idle();
+  await t.app.services.outbox.drain();
   await t.close();
 });
 
@@ -81,7 +81,7 @@ describe('POST /me with a new email address', () => {
     expect(inUse.text).not.toContain('/auth/verify');
     expect(inUse.text).not.toContain(second.user.username);
     expect(await smtp.next(second.user.email, NOTICE)).toBeDefined();
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     expect(smtp.mailsTo(owner.email).filter((mail) => mail.subject === CONFIRM_NEW)).toHaveLength(0);
 
     expect((await userRow(t, { id: second.user.internalId })).email).toBe(second.user.email);
@@ -93,7 +93,7 @@ describe('POST /me with a new email address', () => {
     const res = await changeEmail(browser, user, 'wrong-pw@example.test', 'not my password at all');
     expect(res.status).toBe(422);
     expect(fieldError(res.text, 'current_password')).toBe('Your current password is not correct.');
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     expect(smtp.mailsTo('wrong-pw@example.test')).toHaveLength(0);
     expect(smtp.mailsTo(user.email).filter((mail) => mail.subject === NOTICE)).toHaveLength(0);
   });

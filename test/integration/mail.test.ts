@@ -30,7 +30,7 @@ describe('mail configuration', () => {
   it('defaults: links to http://HOST:PORT, outbox under ./data/outbox, Gatehouse <no-reply@localhost>, verification not required', () => {
     const config = loadConfig({ HOST: '127.0.0.1', PORT: '4000' }, '/srv/gatehouse');
     expect(config.appUrl).toBe('http://127.0.0.1:4000');
-    expect(config.mail).toEqual({ smtpUrl: undefined, from: 'Gatehouse <no-reply@localhost>', outboxDir: '/srv/gatehouse/data/outbox' });
+    expect(config.mail).toEqual({ smtpUrl: undefined, from: 'Gatehouse <no-reply@localhost>', outboxDir: '/srv/gatehouse/data/outbox', retryForSeconds: 3600 });
     expect(config.accounts.requireVerifiedEmail).toBe(false);
     expect(loadConfig({ HOST: '0.0.0.0' }, '/srv').appUrl).toBe('http://localhost:3000');
     expect(loadConfig({ APP_URL: 'https://id.example.test/' }, '/srv').appUrl).toBe('https://id.example.test');
@@ -64,7 +64,7 @@ describe('mail content', () => {
     t = await makeTestApp({ env: { ...GENEROUS_LIMITS, SMTP_URL: smtp.url, APP_URL: 'https://accounts.example.test', MAIL_FROM: 'Gatehouse Test <robot@example.test>' } });
   });
   afterAll(async () => {
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     await t.close();
     await smtp.close();
   });
@@ -103,7 +103,7 @@ describe('when the SMTP server does not answer', () => {
       expect(forgot.status).toBe(303);
 
       let settled = false;
-      const idle = t.app.services.background.idle().then(() => { settled = true; });
+      const idle = t.app.services.outbox.drain().then(() => { settled = true; });
       await new Promise(setImmediate);
       expect(settled).toBe(false); // the server never sent its greeting: the mails are still queued
       expect(sockets.size).toBeGreaterThan(0);
@@ -125,14 +125,14 @@ describe('the development outbox and GET /dev/mail', () => {
     t = await makeTestApp({ env: { ...GENEROUS_LIMITS, MAIL_OUTBOX_DIR: outboxDir } });
   });
   afterAll(async () => {
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     await t.close();
     fs.rmSync(outboxDir, { recursive: true, force: true });
   });
 
   it('writes each mail to a file, lists it newest first, and shows its text, links and HTML', async () => {
     const user = await createUser(t, { first_name: 'Outbox' });
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     const files = fs.readdirSync(outboxDir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^\d{13}-[0-9a-f]{8}\.json$/);

@@ -15,7 +15,7 @@ beforeAll(async () => { smtp = await startSmtpServer(); });
 afterAll(() => smtp.close());
 beforeEach(async () => { t = await makeTestApp({ env: { ...GENEROUS_LIMITS, SMTP_URL: smtp.url } }); });
 afterEach(async () => {
-  await t.app.services.background.idle();
+  await t.app.services.outbox.drain();
   await t.close();
 });
 
@@ -53,7 +53,7 @@ describe('GET and POST /auth/forgot', () => {
     expect(answers[0]).toMatchObject({ status: 303, location: '/auth/forgot/sent', pageStatus: 200 });
     expect(answers[0]!.page).toContain('If an account exists for that address, we\'ve sent a link');
 
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     expect(smtp.mailsTo(user.email).filter((mail) => mail.subject === RESET)).toHaveLength(1);
     expect(smtp.mailsTo('no-such-account@example.test')).toHaveLength(0);
     expect(await auditEventsOf(t, user.internalId)).toContain('password_reset_requested');
@@ -210,7 +210,7 @@ describe('GET and POST /auth/reset', () => {
     await t.db('users').where({ id: user.internalId }).update({ is_active: false });
     t.clock.advance(60);
     expect((await forgot(user.email)).status).toBe(303);
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     expect(smtp.mailsTo(user.email).filter((mail) => mail.subject === RESET)).toHaveLength(1);
     expect((await followReset(link)).status).toBe(400);
   });

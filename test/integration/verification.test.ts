@@ -14,7 +14,7 @@ beforeAll(async () => { smtp = await startSmtpServer(); });
 afterAll(() => smtp.close());
 beforeEach(async () => { t = await makeTestApp({ env: { ...GENEROUS_LIMITS, SMTP_URL: smtp.url } }); });
 afterEach(async () => {
-  await t.app.services.background.idle();
+  await t.app.services.outbox.drain();
   await t.close();
 });
 
@@ -145,7 +145,7 @@ describe('POST /me/verification (resend)', () => {
     const res = await browser.submit('/me/verification', {});
     expect(res.status).toBe(303);
     expect((await browser.get('/me')).text).toContain('Your email address is already confirmed.');
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     expect(smtp.mailsTo(input.email)).toHaveLength(1);
   });
 
@@ -171,7 +171,7 @@ describe('POST /auth/verify/resend (public form)', () => {
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);
     expect(answers[0]).toMatchObject({ status: 303, location: '/auth/verify/sent' });
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     expect(smtp.mailsTo(unverified.email).filter((mail) => mail.subject === CONFIRM)).toHaveLength(2);
     expect(smtp.mailsTo(verified.email).filter((mail) => mail.subject === CONFIRM)).toHaveLength(1);
     expect(smtp.mailsTo('nobody-here@example.test')).toHaveLength(0);
@@ -205,7 +205,7 @@ describe('the JSON API', () => {
     t.clock.advance(61);
     const sent = await request(t.app).post('/api/me/verification').set('Authorization', `Bearer ${token}`);
     expect(sent.status).toBe(202);
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     expect(smtp.mailsTo(user.email).filter((mail) => mail.subject === CONFIRM)).toHaveLength(2);
   });
 });

@@ -18,7 +18,7 @@ describeMysql('verification, reset and email change on MariaDB', () => {
     t = await makeTestApp({ env: { ...GENEROUS_LIMITS, DATABASE_URL: scratch.url, SMTP_URL: smtp.url } });
   });
   afterAll(async () => {
-    await t.app.services.background.idle();
+    await t.app.services.outbox.drain();
     await t.close();
     await smtp.close();
     await scratch.drop();

@@ -4,7 +4,7 @@ import { createApp } from '../../src/app';
 import { loadConfig, ROOT_DIR } from '../../src/config/env';
 import { createDb } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrate';
-import type { RedisCommander } from '../../src/lib/redis';
+import type { RedisCommander, RedisSubscriber } from '../../src/lib/redis';
 import { createTestClock, TEST_ENV, TestApp, testKeys } from '../helpers/make-app';
 
 /**
@@ -29,12 +29,14 @@ export function capturingLogger(): { logger: Logger; lines: () => Array<{ level:
 }
 
 /** makeTestApp, with the rate-limit counters in Redis under the given prefix. */
-export async function makeRedisApp(redis: RedisCommander, prefix: string, options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
+export async function makeRedisApp(
+  redis: RedisCommander, prefix: string, options: { env?: Record<string, string>; logger?: Logger; redisSubscriber?: RedisSubscriber } = {},
+): Promise<TestApp> {
   const config = loadConfig({ ...TEST_ENV, TRUST_PROXY: 'loopback', ...options.env }, ROOT_DIR, { requireKeyFiles: false });
   const keys = testKeys(config.jwt.algorithm);
   const db = createDb(config.database.url, config.rootDir);
   await migrateLatest(db, config.rootDir);
   const clock = createTestClock();
-  const app = createApp({ config, db, keys, clock, redis, rateLimitPrefix: prefix, ...(options.logger ? { logger: options.logger } : {}) });
-  return { app, db, config, keys, clock, close: () => db.destroy() };
+  const app = createApp({ config, db, keys, clock, redis, redisPrefix: prefix, redisSubscriber: options.redisSubscriber, ...(options.logger ? { logger: options.logger } : {}) });
+  return { app, db, config, keys, clock, close: async () => { await app.services.outbox.stop(); await db.destroy(); } };
 }

@@ -37,7 +37,7 @@ describe('loadConfig defaults', () => {
   it('with an empty environment, gives every default in SPEC.md', () => {
     const config = loadConfig({}, emptyRoot);
     expect(config.env).toBe('development');
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000, workers: 1 });
     expect(config.database.url).toBe('sqlite:./data/gatehouse.sqlite');
     expect(config.jwt).toMatchObject({
       algorithm: 'RS256',
@@ -95,6 +95,11 @@ describe('loadConfig problems', () => {
     ['RATE_LIMIT_LOGIN_PER_ACCOUNT', '0'],
     ['RATE_LIMIT_AUTH_PER_IP', 'many'],
     ['TRUST_PROXY', 'proxy; rm -rf /'],
+    ['WEB_CONCURRENCY', '0'],
+    ['WEB_CONCURRENCY', 'four'],
+    ['WEB_CONCURRENCY', '2'],
+    ['MAIL_RETRY_FOR', '10s'],
+    ['MAIL_RETRY_FOR', 'a while'],
   ])('refuses %s=%s with one message naming the variable', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -111,6 +116,13 @@ describe('loadConfig problems', () => {
 
   it('puts every problem in the error message, one per line', () => {
     expect(() => loadConfig({ PORT: 'x', JWT_ALGORITHM: 'x' }, emptyRoot)).toThrow(/Invalid configuration:\n {2}- .*PORT.*\n {2}- .*JWT_ALGORITHM/);
+  });
+
+  it('accepts several workers with REDIS_URL, and refuses them on an in-memory database', () => {
+    expect(loadConfig({ WEB_CONCURRENCY: '4', REDIS_URL: 'redis://127.0.0.1:6379' }, emptyRoot).server.workers).toBe(4);
+    expect(problemsOf({ WEB_CONCURRENCY: '2', REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: 'sqlite::memory:' }))
+      .toEqual([expect.stringMatching(/^WEB_CONCURRENCY above 1 cannot use sqlite::memory:/)]);
+    expect(problemsOf({ WEB_CONCURRENCY: '2' })).toEqual([expect.stringMatching(/^WEB_CONCURRENCY above 1 needs REDIS_URL/)]);
   });
 
   it('refuses an access token lifetime longer than the refresh lifetime', () => {

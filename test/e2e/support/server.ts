@@ -62,7 +62,7 @@ function running(t: TestApp, server: http.Server, baseUrl: string, outboxDir: st
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await t.app.services.background.idle();
+      await t.app.services.outbox.drain();
       await t.close().catch(() => undefined);
       fs.rmSync(outboxDir, { recursive: true, force: true });
     },
