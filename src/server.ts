@@ -22,6 +22,8 @@ async function main(): Promise<void> {
   // it only counts in the environment the process starts with (see lib/threadpool.ts).
   logger.info({ threadpool: libuvPoolSize(), bcryptSlots: bcryptSlots() }, 'libuv thread pool: bcrypt holds at most bcryptSlots threads');
   const keys = loadKeys(config, { generateIfMissing: !config.isProduction });
+  // A rotation (npm run keys:rotate) is picked up from the key files without a restart.
+  keys.watch(logger);
   const db = createDb(config.database.url, config.rootDir);
   const applied = await migrateLatest(db, config.rootDir);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ reason }, 'shutting down: no new connections, finishing requests in flight');
     clearInterval(prune);
+    keys.stop();
     const force = setTimeout(() => {
       logger.error('shutdown timed out: exiting with requests still open');
       process.exit(1);
