@@ -1,15 +1,15 @@
 import path from 'node:path';
-import cookieParser from 'cookie-parser';
 import express, { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config/env';
-import { deriveSecret, SigningKeys } from './config/keys';
+import type { SigningKeys } from './config/keys';
 import type { Db } from './db/knex';
 import { Clock, systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
 import { createViewEngine } from './lib/view-engine';
 import type { RedisCommander, RedisSubscriber } from './lib/redis';
 import { createAuthenticate } from './middleware/authenticate';
+import { parseCookies } from './middleware/cookies';
 import { createCsrf } from './middleware/csrf';
 import { createErrorHandler } from './middleware/error-handler';
 import { createFlash } from './middleware/flash';
@@ -78,7 +78,7 @@ export function createApp(options: AppOptions): GatehouseApp {
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()));
   app.use(noStore);
   app.use(machineRoutes(ctx));
-  app.use(cookieParser(deriveSecret(keys, 'cookies').toString('hex')));
+  app.use(parseCookies(keys));
   // Plain `querystring` parsing: repeated fields become arrays (refused by validation), never objects.
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
   app.use(express.json({ limit: '100kb', strict: true }));

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { Config, ConfigError, loadConfig, loadDotEnv } from './config/env';
-import { loadKeys, SigningKeys } from './config/keys';
+import { KeyRing, loadKeys } from './config/keys';
 import { createDb, Db, describeDatabase } from './db/knex';
 import { migrateLatest } from './db/migrate';
 import { createHttpServer } from './lib/http-server';
@@ -48,7 +48,9 @@ async function migrate(db: Db, config: Config, logger: Logger): Promise<void> {
 }
 
 /** Serves requests until SIGTERM: the whole app of one process, or of one worker. */
-async function serve(config: Config, logger: Logger, keys: SigningKeys, options: { migrate?: boolean } = {}): Promise<void> {
+async function serve(config: Config, logger: Logger, keys: KeyRing, options: { migrate?: boolean } = {}): Promise<void> {
+  // A rotation (npm run keys:rotate) is picked up from the key files without a restart.
+  keys.watch(logger);
   const db = createDb(config.database.url, config.rootDir);
   if (options.migrate) await migrate(db, config, logger);
   const redis = config.redis.url ? openRedis(config.redis.url, logger) : undefined;
@@ -83,6 +85,7 @@ async function serve(config: Config, logger: Logger, keys: SigningKeys, options:
     stopping = true;
     logger.info({ reason }, 'shutting down: no new connections, finishing requests in flight');
     clearInterval(prune);
+    keys.stop();
     const force = setTimeout(() => {
       logger.error('shutdown timed out: exiting with requests still open');
       process.exit(1);
@@ -134,7 +137,7 @@ function portOf(server: Server, config: Config): number {
   return typeof address === 'object' && address ? address.port : config.server.port;
 }
 
-function announce(config: Config, port: number, keys: SigningKeys): void {
+function announce(config: Config, port: number, keys: KeyRing): void {
   const workers = config.server.workers;
   process.stdout.write(
     `Gatehouse listening on http://${config.server.host}:${port}\n`

@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { loadConfig, loadDotEnv } from '../config/env';
-import { keysFromPem, writeKeyPair } from '../config/keys';
+import { replaceAllKeys } from './key-rotation';
 import { runCli } from './run-cli';
 
 /**
  * npm run keys: writes a fresh key pair for JWT_ALGORITHM to JWT_PRIVATE_KEY_FILE and
- * JWT_PUBLIC_KEY_FILE. Every token signed with the old key stops verifying: users sign in again.
+ * JWT_PUBLIC_KEY_FILE, and removes every previous key. Every token signed before stops
+ * verifying: every session ends, on running instances too (within JWT_KEYS_RELOAD_INTERVAL).
+ * To change keys without ending sessions, use npm run keys:rotate.
  */
 runCli(async () => {
   loadDotEnv();
@@ -17,7 +18,8 @@ runCli(async () => {
     console.log(`JWT_SECRET=${crypto.randomBytes(48).toString('base64url')}`);
     return;
   }
-  writeKeyPair(algorithm, privateKeyFile, publicKeyFile);
-  const keys = keysFromPem(algorithm, fs.readFileSync(privateKeyFile, 'utf8'), fs.readFileSync(publicKeyFile, 'utf8'));
-  console.log(`Wrote a new ${algorithm} key pair (kid ${keys.kid}):\n  ${privateKeyFile}\n  ${publicKeyFile}`);
+  const { kid, removed } = replaceAllKeys(config);
+  console.log(`Wrote a new ${algorithm} key pair (kid ${kid}):\n  ${privateKeyFile}\n  ${publicKeyFile}`);
+  if (removed.length > 0) console.log(`Removed the previous keys ${removed.join(', ')}.`);
+  console.log('Tokens signed with any earlier key no longer verify: every session ends.');
 });

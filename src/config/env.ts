@@ -19,6 +19,12 @@ export interface Config {
     readonly privateKeyFile: string;
     readonly publicKeyFile: string;
     readonly secret: string | undefined;
+    /** HS256: the secret before JWT_SECRET, still accepted for verification (tokens, CSRF, signed cookies). */
+    readonly previousSecret: string | undefined;
+    /** RS256/ES256: one file per key that stopped signing and still verifies (see config/previous-keys.ts). */
+    readonly previousKeysDir: string;
+    /** How often every instance looks at the key files for a rotation. */
+    readonly reloadIntervalSeconds: number;
     readonly issuer: string;
     readonly audience: string;
     readonly accessTtlSeconds: number;
@@ -66,6 +72,9 @@ const EnvSchema = z.object({
   JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).default('./keys/private.pem'),
   JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).default('./keys/public.pem'),
   JWT_SECRET: z.string().optional(),
+  JWT_SECRET_PREVIOUS: z.string().optional(),
+  JWT_PREVIOUS_KEYS_DIR: optional,
+  JWT_KEYS_RELOAD_INTERVAL: optional,
   JWT_ISSUER: z.string().trim().min(1, 'JWT_ISSUER must not be empty').default('gatehouse'),
   JWT_AUDIENCE: z.string().trim().min(1, 'JWT_AUDIENCE must not be empty').default('gatehouse'),
   ACCESS_TOKEN_TTL: optional,
@@ -136,6 +145,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   const refreshTtlSeconds = durationOf('REFRESH_TOKEN_TTL', '7d', 1);
   const reuseGraceSeconds = durationOf('REFRESH_REUSE_GRACE', '30s', 0);
   const mailRetryForSeconds = durationOf('MAIL_RETRY_FOR', '1h', 60);
+  const reloadIntervalSeconds = durationOf('JWT_KEYS_RELOAD_INTERVAL', '10s', 1);
   if (refreshTtlSeconds && accessTtlSeconds > refreshTtlSeconds) {
     problems.push('ACCESS_TOKEN_TTL must not be longer than REFRESH_TOKEN_TTL');
   }
@@ -144,11 +154,16 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   const resolve = (file: string) => path.resolve(rootDir, file);
   const privateKeyFile = resolve(e.JWT_PRIVATE_KEY_FILE);
   const publicKeyFile = resolve(e.JWT_PUBLIC_KEY_FILE);
+  const previousKeysDir = e.JWT_PREVIOUS_KEYS_DIR ? resolve(e.JWT_PREVIOUS_KEYS_DIR) : path.join(path.dirname(publicKeyFile), 'previous');
 
   if (e.JWT_ALGORITHM === 'HS256' && !options.forKeyGeneration) {
     // The raw string's bytes are the HMAC key: under 32 bytes it can be brute-forced offline.
     if (e.JWT_SECRET === undefined) problems.push('JWT_SECRET is required when JWT_ALGORITHM is HS256');
     else if (Buffer.byteLength(e.JWT_SECRET, 'utf8') < 32) problems.push('JWT_SECRET must be at least 32 bytes long');
+    if (e.JWT_SECRET_PREVIOUS !== undefined) {
+      if (Buffer.byteLength(e.JWT_SECRET_PREVIOUS, 'utf8') < 32) problems.push('JWT_SECRET_PREVIOUS must be at least 32 bytes long');
+      else if (e.JWT_SECRET_PREVIOUS === e.JWT_SECRET) problems.push('JWT_SECRET_PREVIOUS must differ from JWT_SECRET (unset it once the rotation is over)');
+    }
   }
   if (isProduction) {
     if (e.COOKIE_SECURE === 'false') problems.push('COOKIE_SECURE=false is refused in production: cookies must carry the Secure flag');
@@ -185,6 +200,9 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
       privateKeyFile,
       publicKeyFile,
       secret: e.JWT_SECRET,
+      previousSecret: e.JWT_ALGORITHM === 'HS256' ? e.JWT_SECRET_PREVIOUS : undefined,
+      previousKeysDir,
+      reloadIntervalSeconds,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTtlSeconds,

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
 import type { Config } from '../config/env';
-import { deriveSecret, SigningKeys } from '../config/keys';
+import { liveSecrets, SigningKeys } from '../config/keys';
 import { hasAuthCookies, isApiRequest, readBearerToken } from '../lib/auth-cookies';
 
 /** How many issued or validated tokens one process remembers (about 2 MB at most). */
@@ -18,9 +18,11 @@ const sessionIdentifier = (req: Request): string => req.user?.sessionId ?? '';
  */
 export function createCsrf(config: Config, keys: SigningKeys) {
   const cookieName = config.cookies.secure ? '__Host-gatehouse.csrf' : 'gatehouse.csrf';
-  const secret = deriveSecret(keys, 'csrf').toString('hex');
+  // csrf-csrf signs with the first secret and accepts any: a form opened before a key rotation
+  // still posts after it, until the key it was made under is retired.
+  const secrets = liveSecrets(keys, 'csrf');
   const { generateCsrfToken, doubleCsrfProtection } = doubleCsrf({
-    getSecret: () => secret,
+    getSecret: () => secrets() as string[],
     getSessionIdentifier: sessionIdentifier,
     cookieName,
     cookieOptions: { sameSite: 'strict', path: '/', secure: config.cookies.secure, httpOnly: true },
@@ -31,13 +33,18 @@ export function createCsrf(config: Config, keys: SigningKeys) {
   });
 
   // Tokens this process issued or found valid, with the sign-in each is bound to. A token's
-  // validity never changes (the secret is fixed for the process's life), so a page whose CSRF
-  // cookie is one of them reuses it without a second HMAC and without setting the cookie again
-  // (a session cookie: setting the same value changes nothing). Oldest entries go first.
+  // validity changes only when the secrets do (a key retired), and then the memo is emptied, so
+  // a page whose CSRF cookie is one of them reuses it without a second HMAC and without setting
+  // the cookie again (a session cookie: setting the same value changes nothing). Oldest go first.
   const knownTokens = new Map<string, string>();
+  let knownForKeys = keys.version;
 
   /** The page's token: the browser's own CSRF cookie when it is valid for this sign-in, else a new one (and its cookie). */
   function issueToken(req: Request, res: Response): string {
+    if (keys.version !== knownForKeys) {
+      knownTokens.clear();
+      knownForKeys = keys.version;
+    }
     const session = sessionIdentifier(req);
     const cookie: unknown = req.cookies?.[cookieName];
     if (typeof cookie === 'string' && knownTokens.get(cookie) === session) return cookie;

@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { createHomeController } from '../controllers/home.controller';
 import type { AppContext } from '../types/context';
 
+export const JWKS_MAX_AGE_SECONDS = 60;
+
 export function homeRoutes(ctx: AppContext): Router {
   const home = createHomeController(ctx);
   const router = Router();
@@ -18,8 +20,10 @@ export function machineRoutes(ctx: AppContext): Router {
   const home = createHomeController(ctx);
   const router = Router();
   router.get('/healthz', home.health);
+  // A short max-age: a verifier that caches the set sees a rotation's new kid within a minute even
+  // if it never refetches on an unknown kid (docs/key-rotation.md asks it to).
   router.get('/.well-known/jwks.json', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').json(ctx.keys.jwks);
+    res.set('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).json(ctx.keys.jwks);
   });
   return router;
 }

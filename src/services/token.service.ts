@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config/env';
-import type { SigningKeys } from '../config/keys';
+import { SigningKeys, verificationKeyFor } from '../config/keys';
 import { Clock, secondsSinceEpoch } from '../lib/clock';
 import { createVerifiedTokenCache } from '../lib/verified-token-cache';
 
@@ -65,6 +65,8 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
   const { issuer, audience, accessTtlSeconds, refreshTtlSeconds } = jwtConfig;
   // Only access tokens: they are checked on every request. Refresh tokens are used once each.
   const verifiedAccessTokens = createVerifiedTokenCache<AccessClaims>();
+  // The cache holds tokens verified with the keys of one version: a retired key takes its tokens with it.
+  let cachedForKeys = keys.version;
 
   function sign<C extends RegisteredClaims>(claims: Omit<C, keyof RegisteredClaims> & { sub: string }, ttl: number): SignedToken<C> {
     const iat = secondsSinceEpoch(clock);
@@ -76,13 +78,14 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
   /**
    * jsonwebtoken checks the signature with the one pinned algorithm, and iss, aud and exp when
    * present. It accepts a token with no exp and knows nothing of our `type` claim, so both are
-   * checked here, as is the kid: a token naming a key we do not hold is refused outright.
+   * checked here, as is the kid: a token naming a key we do not hold, or one past its
+   * retirement, is refused outright; a token verifies only with the key its kid names.
    */
   function verify(token: string, expectedType: 'access' | 'refresh'): Record<string, unknown> {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid');
     const decoded = jwt.decode(token, { complete: true });
     const kid = decoded?.header.kid;
-    const key = typeof kid === 'string' ? keys.verificationKeys.get(kid) : undefined;
+    const key = typeof kid === 'string' ? verificationKeyFor(keys, kid, secondsSinceEpoch(clock)) : undefined;
     if (!decoded || decoded.header.alg !== keys.algorithm || !key) throw new TokenError('invalid');
 
     let payload: unknown;
@@ -127,6 +130,10 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
      * still checks revocation (SessionService.checkAccess) on every request, cached or not.
      */
     verifyAccessToken(token) {
+      if (keys.version !== cachedForKeys) {
+        verifiedAccessTokens.clear();
+        cachedForKeys = keys.version;
+      }
       const cached = verifiedAccessTokens.get(token, secondsSinceEpoch(clock));
       if (cached) return cached;
       const claims = verify(token, 'access');

@@ -107,6 +107,6 @@ describe('caching', () => {
     expect(css.headers['cache-control']).toMatch(/^public, max-age=\d+$/);
     expect(css.headers.etag).toEqual(expect.any(String));
     const jwks = await request(t.app).get('/.well-known/jwks.json');
-    expect(jwks.headers['cache-control']).toBe('public, max-age=300');
+    expect(jwks.headers['cache-control']).toBe('public, max-age=60');
   });
 });

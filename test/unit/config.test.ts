@@ -146,6 +146,52 @@ describe('the HS256 secret', () => {
   });
 });
 
+describe('the previous HS256 secret (JWT_SECRET_PREVIOUS)', () => {
+  const hs256 = { JWT_ALGORITHM: 'HS256', JWT_SECRET: LONG_SECRET };
+
+  it('is optional, and kept when it is at least 32 bytes and not JWT_SECRET', () => {
+    expect(loadConfig(hs256, emptyRoot).jwt.previousSecret).toBeUndefined();
+    expect(loadConfig({ ...hs256, JWT_SECRET_PREVIOUS: 'b'.repeat(32) }, emptyRoot).jwt.previousSecret).toBe('b'.repeat(32));
+  });
+
+  it.each(['development', 'production'])('under 32 bytes is refused in %s, like JWT_SECRET', (nodeEnv) => {
+    expect(problemsOf({ ...PROD_BASE, ...hs256, NODE_ENV: nodeEnv, JWT_SECRET_PREVIOUS: 'b'.repeat(31) }))
+      .toEqual(['JWT_SECRET_PREVIOUS must be at least 32 bytes long']);
+  });
+
+  it('equal to JWT_SECRET is refused: it would be a second name for the same key', () => {
+    expect(problemsOf({ ...hs256, JWT_SECRET_PREVIOUS: LONG_SECRET })).toEqual([expect.stringContaining('JWT_SECRET_PREVIOUS must differ from JWT_SECRET')]);
+  });
+
+  it('is reported together with a problem of JWT_SECRET', () => {
+    expect(problemsOf({ JWT_ALGORITHM: 'HS256', JWT_SECRET: 'short', JWT_SECRET_PREVIOUS: 'short too' })).toEqual([
+      'JWT_SECRET must be at least 32 bytes long', 'JWT_SECRET_PREVIOUS must be at least 32 bytes long',
+    ]);
+  });
+
+  it('means nothing under RS256 or ES256, whose previous keys are files', () => {
+    expect(loadConfig({ JWT_SECRET_PREVIOUS: 'x' }, emptyRoot).jwt.previousSecret).toBeUndefined();
+  });
+});
+
+describe('key rotation settings', () => {
+  it('default to previous/ next to the public key and a reload every 10 s', () => {
+    const config = loadConfig({ JWT_PUBLIC_KEY_FILE: 'elsewhere/public.pem' }, emptyRoot);
+    expect(config.jwt.previousKeysDir).toBe(path.join(emptyRoot, 'elsewhere', 'previous'));
+    expect(config.jwt.reloadIntervalSeconds).toBe(10);
+  });
+
+  it('take JWT_PREVIOUS_KEYS_DIR relative to the project and JWT_KEYS_RELOAD_INTERVAL as a duration', () => {
+    const config = loadConfig({ JWT_PREVIOUS_KEYS_DIR: 'old-keys', JWT_KEYS_RELOAD_INTERVAL: '2m' }, emptyRoot);
+    expect(config.jwt.previousKeysDir).toBe(path.join(emptyRoot, 'old-keys'));
+    expect(config.jwt.reloadIntervalSeconds).toBe(120);
+  });
+
+  it.each(['0', 'often', '-5s'])('refuse JWT_KEYS_RELOAD_INTERVAL=%s with a message naming it', (value) => {
+    expect(problemsOf({ JWT_KEYS_RELOAD_INTERVAL: value })).toEqual([expect.stringMatching(/^JWT_KEYS_RELOAD_INTERVAL must be/)]);
+  });
+});
+
 describe('production refusals', () => {
   it('accepts a complete production configuration, with secure cookies by default', () => {
     const config = loadConfig(PRODUCTION, rootWithKeys);

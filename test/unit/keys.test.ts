@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { ConfigError, loadConfig } from '../../src/config/env';
-import { generateKeyPairPem, keysFromPem, keysFromSecret, loadKeys } from '../../src/config/keys';
+import { deriveSecret, generateKeyPairPem, keysFromPem, keysFromSecret, liveSecrets, loadKeys } from '../../src/config/keys';
 
 const rsa = generateKeyPairPem('RS256');
 const ec = generateKeyPairPem('ES256');
@@ -133,5 +133,34 @@ describe('loadKeys', () => {
     const config = loadConfig({ NODE_ENV: 'production', APP_URL: 'https://a.example.test', SMTP_URL: 'smtp://mail.example.test', JWT_PRIVATE_KEY_FILE: 'prod/private.pem', JWT_PUBLIC_KEY_FILE: 'prod/public.pem' }, dir, { requireKeyFiles: false });
     expect(() => loadKeys(config, { generateIfMissing: true })).toThrow(ConfigError);
     expect(fs.existsSync(path.join(dir, 'prod/private.pem'))).toBe(false);
+  });
+});
+
+describe('derived secrets (CSRF, signed cookies)', () => {
+  /** What deriveSecret computed before keys could rotate: HKDF-SHA256 over the whole signing material. */
+  const hkdf = (material: Buffer | string, purpose: string) => Buffer.from(crypto.hkdfSync('sha256', material, 'gatehouse', purpose, 32));
+
+  it.each([['RS256', rsa], ['ES256', ec]] as const)('are unchanged by the key ring for %s: no form or cookie broke when it came', (algorithm, pems) => {
+    const keys = keysFromPem(algorithm, pems.privatePem, pems.publicPem);
+    const der = crypto.createPrivateKey(pems.privatePem).export({ format: 'der', type: 'pkcs8' });
+    for (const purpose of ['csrf', 'cookies']) {
+      expect(deriveSecret(keys, purpose)).toEqual(hkdf(der, purpose));
+      expect(liveSecrets(keys, purpose)()).toEqual([hkdf(der, purpose).toString('hex')]);
+    }
+  });
+
+  it('are unchanged for HS256, and differ by purpose', () => {
+    const secret = 'an-hs256-secret-that-is-at-least-32-bytes';
+    const keys = keysFromSecret(secret);
+    expect(deriveSecret(keys, 'csrf')).toEqual(hkdf(secret, 'csrf'));
+    expect(deriveSecret(keys, 'csrf')).not.toEqual(deriveSecret(keys, 'cookies'));
+  });
+
+  it('with a previous HS256 secret: the current one first, then the previous one', () => {
+    const keys = keysFromSecret('the-new-hs256-secret-of-at-least-32-bytes', 'the-old-hs256-secret-of-at-least-32-bytes');
+    expect(liveSecrets(keys, 'csrf')()).toEqual([
+      hkdf('the-new-hs256-secret-of-at-least-32-bytes', 'csrf').toString('hex'),
+      hkdf('the-old-hs256-secret-of-at-least-32-bytes', 'csrf').toString('hex'),
+    ]);
   });
 });

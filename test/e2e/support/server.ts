@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { SigningKeys } from '../../../src/config/keys';
 import { createHttpServer } from '../../../src/lib/http-server';
 import { makeTestApp, TestApp, TestClock } from '../../helpers/make-app';
 import { freePort } from '../../process/server-process';
@@ -29,7 +30,7 @@ const wallClock: TestClock = {
  * app is built, so links in mails (APP_URL) point back here; should another process take it
  * in between, the next port is tried.
  */
-export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+export async function startApp(env: Record<string, string> = {}, options: { keys?: SigningKeys } = {}): Promise<RunningApp> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -37,6 +38,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     const t = await makeTestApp({
       env: { BCRYPT_COST: '4', APP_URL: baseUrl, MAIL_OUTBOX_DIR: outboxDir, ...env },
       clock: wallClock,
+      keys: options.keys,
     });
     const server = createHttpServer(t.app);
     try {
