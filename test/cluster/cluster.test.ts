@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { call, Reply, Visitor } from './support/client';
-import { Cluster, describeCluster, startCluster } from './support/cluster';
+import { Cluster, describeCluster, runCli, startCluster } from './support/cluster';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PASSWORD = 'correct horse battery staple';
@@ -102,6 +102,33 @@ describeCluster('several instances behind nginx', () => {
     // nginx's client (also 127.0.0.1) is the same address, read from X-Forwarded-For under TRUST_PROXY.
     expect((await viaProxy('POST', '/api/auth/login', { body: { login: user.username, password: 'wrong password here' } })).status).toBe(429);
   });
+
+  it('keys:rotate while clients hold tokens: old tokens keep working, new ones carry the new kid, every JWKS lists both', async () => {
+    const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
+    const user = await register();
+    const before = await apiLogin(a().base, user.username);
+    const oldKid = kidOf(before.access_token);
+
+    runCli('keys-rotate', [], c.env);
+    const jwksKids = async (base: string): Promise<string[]> => (await call(base, 'GET', '/.well-known/jwks.json')).json().keys.map((key: { kid: string }) => key.kid) as string[];
+    const deadline = Date.now() + 15_000;
+    while (!(await Promise.all(c.instances.map((one) => jwksKids(one.base)))).every((kids) => kids.length === 2 && kids[1] === oldKid)) {
+      if (Date.now() > deadline) throw new Error('not every instance picked the rotation up');
+      await sleep(200);
+    }
+    const [newKid] = await jwksKids(a().base);
+    expect(newKid).not.toBe(oldKid);
+    expect((await call(c.proxy, 'GET', '/.well-known/jwks.json', {}, c.ca)).json().keys).toHaveLength(2);
+
+    for (const one of c.instances) expect((await call(one.base, 'GET', '/api/me', bearer(before.access_token))).status).toBe(200);
+    const rotated = await call(b().base, 'POST', '/api/auth/refresh', { body: { refresh_token: before.refresh_token } });
+    expect(rotated.status).toBe(200);
+    expect(kidOf(rotated.json().access_token)).toBe(newKid);
+    expect(kidOf(rotated.json().refresh_token)).toBe(newKid);
+    const fresh = await apiLogin(c.instances[2]!.base, user.username);
+    expect(kidOf(fresh.access_token)).toBe(newKid);
+    for (const one of c.instances) expect((await call(one.base, 'GET', '/api/me', bearer(fresh.access_token))).status).toBe(200);
+  }, 60_000);
 
   it('forgot-password answered by A, A killed with SIGKILL at once: another instance sends the mail, exactly once', async () => {
     const user = await register(b().base);

@@ -177,6 +177,11 @@ async function startNginx(dir: string, site: string): Promise<{ stop(): Promise<
   };
 }
 
+/** A project command (`src/cli/NAME.ts`) run as `npm run` runs it, with the instances' environment. */
+export function runCli(name: string, args: string[], env: NodeJS.ProcessEnv): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', `src/cli/${name}.ts`, ...args], { cwd: ROOT_DIR, env, encoding: 'utf8' });
+}
+
 export interface Cluster {
   instances: Instance[];
   /** https://localhost:PORT: nginx, as users reach Gatehouse. */
@@ -224,6 +229,7 @@ export async function startCluster(count = 3): Promise<Cluster> {
     BCRYPT_COST: '10',
     TRUST_PROXY: 'loopback',
     REFRESH_REUSE_GRACE: '2s',
+    JWT_KEYS_RELOAD_INTERVAL: '1s',
     LOG_LEVEL: 'info',
   };
   const instances = ports.map((port, i) => instance(String.fromCharCode(65 + i), port!, env));
