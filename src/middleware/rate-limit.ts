@@ -98,7 +98,7 @@ function limiterFactory({ logger, redis, prefix, stores }: { logger: Logger; red
 }
 
 /**
- * Throttling that slows guessing without becoming a lock-out tool (see the README):
+ * Throttling that slows guessing without becoming a lock-out tool (see docs/security.md):
  * - all login and registration attempts per IP (RATE_LIMIT_AUTH_PER_IP per 15 min);
  * - failed logins per account and IP (RATE_LIMIT_LOGIN_PER_ACCOUNT per 15 min);
  * - failed logins per account across all IPs (100 per day). Past this ceiling only the IPs
