@@ -7,6 +7,7 @@ import { deriveSecret, SigningKeys } from './config/keys';
 import type { Db } from './db/knex';
 import { Clock, systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
+import { createReadiness, Readiness, refuseUntilStarted } from './lib/readiness';
 import { createViewEngine } from './lib/view-engine';
 import type { RedisCommander } from './lib/redis';
 import { createAuthenticate } from './middleware/authenticate';
@@ -36,6 +37,8 @@ export interface AppOptions {
   redis?: RedisCommander;
   /** Redis key prefix for those counters, e.g. one per test run. */
   rateLimitPrefix?: string;
+  /** server.ts passes one it flips (starting → ready → draining); without it the app is ready at once. */
+  readiness?: Readiness;
 }
 
 export type GatehouseApp = Express & { services: Services };
@@ -44,10 +47,10 @@ export type GatehouseApp = Express & { services: Services };
  * Builds the Express app and never listens: server.ts runs it, tests drive it with supertest.
  * The order of the middleware is the security model, top to bottom.
  */
-export function createApp({ config, db, keys, clock = systemClock, logger = createLogger(config), redis, rateLimitPrefix }: AppOptions): GatehouseApp {
+export function createApp({ config, db, keys, clock = systemClock, logger = createLogger(config), redis, rateLimitPrefix, readiness = createReadiness('ready') }: AppOptions): GatehouseApp {
   const services = createServices(config, db, keys, clock, logger);
   const rateLimits = createRateLimits({ config, logger, redis, prefix: rateLimitPrefix });
-  const ctx: AppContext = { config, db, keys, services, rateLimits };
+  const ctx: AppContext = { config, db, keys, services, rateLimits, readiness };
   const csrf = createCsrf(config, keys);
   const rootDir = config.rootDir;
 
@@ -75,6 +78,7 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()));
   app.use(noStore);
   app.use(machineRoutes(ctx));
+  app.use(refuseUntilStarted(readiness));
   app.use(cookieParser(deriveSecret(keys, 'cookies').toString('hex')));
   // Plain `querystring` parsing: repeated fields become arrays (refused by validation), never objects.
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));

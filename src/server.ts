@@ -3,9 +3,10 @@ import { createApp } from './app';
 import { Config, ConfigError, loadConfig, loadDotEnv } from './config/env';
 import { loadKeys } from './config/keys';
 import { createDb, describeDatabase } from './db/knex';
-import { migrateLatest } from './db/migrate';
+import { migrateWhenAvailable } from './db/migrate';
 import { createHttpServer } from './lib/http-server';
 import { createLogger } from './lib/logger';
+import { createReadiness, Readiness } from './lib/readiness';
 import type { RedisClient } from './lib/redis-client';
 import type { Logger } from 'pino';
 import { bcryptSlots, libuvPoolSize } from './lib/threadpool';
@@ -13,7 +14,11 @@ import { bcryptSlots, libuvPoolSize } from './lib/threadpool';
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
-/** Loads config, opens and migrates the database, listens, and shuts down cleanly on SIGTERM. */
+/**
+ * Loads config and keys, opens the database, listens (so /healthz answers at once), migrates
+ * (waiting for a database that does not answer yet), and only then becomes ready: /readyz
+ * answers 503 until then and again from SIGTERM on.
+ */
 async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
@@ -23,11 +28,9 @@ async function main(): Promise<void> {
   logger.info({ threadpool: libuvPoolSize(), bcryptSlots: bcryptSlots() }, 'libuv thread pool: bcrypt holds at most bcryptSlots threads');
   const keys = loadKeys(config, { generateIfMissing: !config.isProduction });
   const db = createDb(config.database.url, config.rootDir);
-  const applied = await migrateLatest(db, config.rootDir);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
-
   const redis = config.redis.url ? openRedis(config.redis.url, logger) : undefined;
-  const app = createApp({ config, db, keys, logger, redis: redis?.client });
+  const readiness = createReadiness();
+  const app = createApp({ config, db, keys, logger, redis: redis?.client, readiness });
   // Built now rather than inside the first login or registration (see PasswordService.warmUp).
   app.services.passwords.warmUp().catch((error) => logger.warn({ err: error }, 'password service warm-up failed'));
   const server = createHttpServer(app);
@@ -35,35 +38,59 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'cannot listen');
     process.exit(1);
   });
-  server.listen(config.server.port, config.server.host, () => announce(config, server, keys.algorithm, keys.kid));
-
   const prune = setInterval(() => {
     app.services.sessions.prune().catch((error) => logger.warn({ err: error }, 'pruning refresh sessions failed'));
     app.services.verification.prune().catch((error) => logger.warn({ err: error }, 'pruning account tokens failed'));
   }, PRUNE_INTERVAL_MS);
   prune.unref();
+  handleShutdown({ config, logger, server, readiness, prune, stopApp: async () => {
+    // Mail queued by the last requests (verification links, reset links) goes out first.
+    await app.services.background.idle().catch((error) => logger.warn({ err: error }, 'background tasks failed'));
+    if (redis) await redis.close().catch((error) => logger.warn({ err: error }, 'closing redis failed'));
+    await db.destroy().catch((error) => logger.warn({ err: error }, 'closing the database pool failed'));
+  } });
 
-  /**
-   * SIGTERM/SIGINT: stop accepting, let requests in flight finish (idle keep-alive sockets are
-   * closed at once, busy ones after their response), then close the Redis client and the
-   * database pool, and exit 0. A shutdown that hangs is cut short after SHUTDOWN_TIMEOUT_MS.
-   */
+  await new Promise<void>((resolve) => server.listen(config.server.port, config.server.host, resolve));
+  logger.info('listening; not ready until the database is migrated');
+  const applied = await migrateWhenAvailable(db, config.rootDir, {
+    stopped: () => readiness.state === 'draining',
+    onUnavailable: (error, attempt) => {
+      if (attempt === 1 || attempt % 30 === 0) logger.warn({ err: error, attempt }, 'database unreachable: waiting for it before migrating');
+    },
+  });
+  if (applied === undefined) return;
+  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  readiness.ready();
+  announce(config, server, keys.algorithm, keys.kid);
+}
+
+interface ShutdownParts {
+  config: Config;
+  logger: Logger;
+  server: Server;
+  readiness: Readiness;
+  prune: NodeJS.Timeout;
+  /** After the last response: background work, Redis, the database pool. */
+  stopApp(): Promise<void>;
+}
+
+/**
+ * SIGTERM/SIGINT: /readyz turns 503 and, for SHUTDOWN_DRAIN_DELAY, requests are still served
+ * while the proxy takes this process out of rotation; then the server stops accepting, lets
+ * requests in flight finish (idle keep-alive sockets are closed at once, busy ones after their
+ * response), stops the app and exits 0. A shutdown that hangs is cut short after SHUTDOWN_TIMEOUT_MS.
+ */
+function handleShutdown({ config, logger, server, readiness, prune, stopApp }: ShutdownParts): void {
   let stopping = false;
-  const shutdown = (reason: string, exitCode = 0) => {
-    if (stopping) return;
-    stopping = true;
+  const close = (reason: string, exitCode: number) => {
     logger.info({ reason }, 'shutting down: no new connections, finishing requests in flight');
-    clearInterval(prune);
     const force = setTimeout(() => {
       logger.error('shutdown timed out: exiting with requests still open');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     force.unref();
     server.close(async () => {
-      // Mail queued by the last requests (verification links, reset links) goes out first.
-      await app.services.background.idle().catch((error) => logger.warn({ err: error }, 'background tasks failed'));
-      if (redis) await redis.close().catch((error) => logger.warn({ err: error }, 'closing redis failed'));
-      await db.destroy().catch((error) => logger.warn({ err: error }, 'closing the database pool failed'));
+      await stopApp();
       logger.info({ exitCode }, 'database pool closed; stopped');
       process.exit(exitCode);
     });
@@ -71,6 +98,17 @@ async function main(): Promise<void> {
     // than waiting for its keep-alive timeout.
     server.closeIdleConnections();
     setInterval(() => server.closeIdleConnections(), 200).unref();
+  };
+  const shutdown = (reason: string, exitCode = 0) => {
+    if (stopping) return;
+    stopping = true;
+    readiness.drain();
+    clearInterval(prune);
+    // A process in an unknown state (exit code 1) stops accepting at once.
+    const drainMs = exitCode === 0 ? config.server.drainSeconds * 1000 : 0;
+    if (drainMs === 0) return close(reason, exitCode);
+    logger.info({ reason, drainSeconds: config.server.drainSeconds }, 'draining: /readyz answers 503, requests still served');
+    setTimeout(() => close(reason, exitCode), drainMs);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -11,7 +11,8 @@ export interface Config {
   readonly env: NodeEnv;
   readonly isProduction: boolean;
   readonly rootDir: string;
-  readonly server: { readonly host: string; readonly port: number };
+  /** drainSeconds: after SIGTERM, how long /readyz answers 503 while requests are still served. */
+  readonly server: { readonly host: string; readonly port: number; readonly drainSeconds: number };
   readonly database: { readonly url: string };
   readonly jwt: {
     readonly algorithm: JwtAlgorithm;
@@ -49,6 +50,8 @@ export class ConfigError extends Error {
 export const ROOT_DIR = path.resolve(__dirname, '..', '..');
 
 const optional = z.string().trim().optional();
+/** Orchestrators give a stopping process 30 s by default (Kubernetes' terminationGracePeriodSeconds) before killing it. */
+const MAX_DRAIN_SECONDS = 60;
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], {
@@ -67,6 +70,7 @@ const EnvSchema = z.object({
   ACCESS_TOKEN_TTL: optional,
   REFRESH_TOKEN_TTL: optional,
   REFRESH_REUSE_GRACE: optional,
+  SHUTDOWN_DRAIN_DELAY: optional,
   BCRYPT_COST: z.coerce.number({ error: 'BCRYPT_COST must be a number' }).int('BCRYPT_COST must be a whole number')
     .min(4, 'BCRYPT_COST must be at least 4').max(15, 'BCRYPT_COST above 15 takes seconds per login').default(12),
   COOKIE_SECURE: z.enum(['true', 'false'], { error: 'COOKIE_SECURE must be true or false' }).optional(),
@@ -130,6 +134,8 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   const accessTtlSeconds = durationOf('ACCESS_TOKEN_TTL', '15m', 1);
   const refreshTtlSeconds = durationOf('REFRESH_TOKEN_TTL', '7d', 1);
   const reuseGraceSeconds = durationOf('REFRESH_REUSE_GRACE', '30s', 0);
+  const drainSeconds = durationOf('SHUTDOWN_DRAIN_DELAY', '0s', 0);
+  if (drainSeconds > MAX_DRAIN_SECONDS) problems.push(`SHUTDOWN_DRAIN_DELAY must be at most ${MAX_DRAIN_SECONDS}s`);
   if (refreshTtlSeconds && accessTtlSeconds > refreshTtlSeconds) {
     problems.push('ACCESS_TOKEN_TTL must not be longer than REFRESH_TOKEN_TTL');
   }
@@ -166,7 +172,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     env: e.NODE_ENV,
     isProduction,
     rootDir,
-    server: { host: e.HOST, port: e.PORT },
+    server: { host: e.HOST, port: e.PORT, drainSeconds },
     database: { url: e.DATABASE_URL },
     jwt: {
       algorithm: e.JWT_ALGORITHM,

@@ -18,6 +18,7 @@ export function machineRoutes(ctx: AppContext): Router {
   const home = createHomeController(ctx);
   const router = Router();
   router.get('/healthz', home.health);
+  router.get('/readyz', home.ready);
   router.get('/.well-known/jwks.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(ctx.keys.jwks);
   });

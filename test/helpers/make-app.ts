@@ -5,6 +5,7 @@ import { generateKeyPairPem, keysFromPem, keysFromSecret, SigningKeys } from '..
 import { createDb } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrate';
 import type { Clock } from '../../src/lib/clock';
+import type { Readiness } from '../../src/lib/readiness';
 
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
@@ -60,6 +61,8 @@ export interface TestAppOptions {
   clock?: TestClock;
   keys?: SigningKeys;
   db?: Knex;
+  /** As server.ts flips it; without one the app is ready at once. */
+  readiness?: Readiness;
 }
 
 /** A real app on a fresh, migrated database (in-memory SQLite unless DATABASE_URL says otherwise). */
@@ -71,6 +74,6 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const db = options.db ?? createDb(config.database.url, config.rootDir);
   await migrateLatest(db, config.rootDir);
   const clock = options.clock ?? createTestClock();
-  const app = createApp({ config, db, keys, clock });
+  const app = createApp({ config, db, keys, clock, readiness: options.readiness });
   return { app, db, config, keys, clock, close: () => (options.db ? Promise.resolve() : db.destroy()) };
 }
