@@ -7,6 +7,9 @@ import { deriveSecret, SigningKeys } from './config/keys';
 import type { Db } from './db/knex';
 import { Clock, systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
+import { createMetrics } from './lib/metrics';
+import { readRouteTable } from './lib/route-table';
+import { observeDatabase } from './db/observe';
 import { createReadiness, Readiness, refuseUntilStarted } from './lib/readiness';
 import { createViewEngine } from './lib/view-engine';
 import type { RedisCommander } from './lib/redis';
@@ -14,6 +17,7 @@ import { createAuthenticate } from './middleware/authenticate';
 import { createCsrf } from './middleware/csrf';
 import { createErrorHandler } from './middleware/error-handler';
 import { createFlash } from './middleware/flash';
+import { httpMetrics } from './middleware/http-metrics';
 import { noStore } from './middleware/no-store';
 import { notFound } from './middleware/not-found';
 import { createRateLimits } from './middleware/rate-limit';
@@ -48,8 +52,11 @@ export type GatehouseApp = Express & { services: Services };
  * The order of the middleware is the security model, top to bottom.
  */
 export function createApp({ config, db, keys, clock = systemClock, logger = createLogger(config), redis, rateLimitPrefix, readiness = createReadiness('ready') }: AppOptions): GatehouseApp {
-  const services = createServices(config, db, keys, clock, logger);
-  const rateLimits = createRateLimits({ config, logger, redis, prefix: rateLimitPrefix });
+  const metrics = createMetrics();
+  observeDatabase(metrics, db);
+  if (redis) metrics.gauge('gatehouse_redis_connected', '1 while Redis (the shared rate-limit counters) is connected, else 0', () => (redis.isReady ? 1 : 0));
+  const services = createServices(config, db, keys, clock, logger, metrics);
+  const rateLimits = createRateLimits({ config, logger, redis, prefix: rateLimitPrefix, metrics });
   const ctx: AppContext = { config, db, keys, services, rateLimits, readiness };
   const csrf = createCsrf(config, keys);
   const rootDir = config.rootDir;
@@ -70,7 +77,8 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
   app.set('views', viewsDir);
   app.set('view cache', viewCache);
 
-  app.use(requestLogger(logger));
+  let routeTable: ReturnType<typeof readRouteTable> | undefined;
+  app.use(requestLogger(logger, httpMetrics(metrics, () => routeTable)));
   app.use(securityHeaders(config));
   // Only a path naming a file is looked up in public/: pages and the API never wait for a stat
   // on libuv's thread pool, which a login storm keeps busy with bcrypt (see lib/threadpool.ts).
@@ -94,6 +102,7 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
 
   app.use(routes(ctx));
   app.use(notFound);
-  app.use(createErrorHandler(logger));
+  app.use(createErrorHandler(logger, metrics));
+  routeTable = readRouteTable(app);
   return app;
 }

@@ -37,6 +37,8 @@ export interface Config {
   /** SMTP when smtpUrl is set; otherwise (never in production) files in outboxDir, shown at /dev/mail. */
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
   readonly accounts: { readonly requireVerifiedEmail: boolean };
+  /** GET /metrics: with a token, only Bearer <token>; without one, served except in production. */
+  readonly metrics: { readonly token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -85,6 +87,8 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().trim().default('Gatehouse <no-reply@localhost>'),
   MAIL_OUTBOX_DIR: optional,
   REQUIRE_VERIFIED_EMAIL: z.enum(['true', 'false'], { error: 'REQUIRE_VERIFIED_EMAIL must be true or false' }).default('false'),
+  METRICS_TOKEN: z.string().optional()
+    .refine((token) => token === undefined || /^[A-Za-z0-9._~+/=-]{24,512}$/.test(token), 'METRICS_TOKEN must be 24 or more characters of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -194,6 +198,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     appUrl,
     mail: { smtpUrl, from: e.MAIL_FROM, outboxDir },
     accounts: { requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL === 'true' },
+    metrics: { token: e.METRICS_TOKEN },
   };
   return deepFreeze(config);
 }

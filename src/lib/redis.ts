@@ -5,6 +5,8 @@ import { RedisReply, RedisStore } from 'rate-limit-redis';
 /** All the rate limiter needs from a Redis client: raw commands. */
 export interface RedisCommander {
   sendCommand(args: string[]): Promise<unknown>;
+  /** node-redis: connected and ready for commands (read by the metrics). */
+  readonly isReady?: boolean;
 }
 
 /** A Redis command slower than this counts as an outage: a login never waits on Redis for long. */

@@ -13,7 +13,10 @@ import type { Logger } from 'pino';
  * for one line. The line keeps pino-http's shape: `{ req: { id, method, path }, res:
  * { statusCode }, responseTime, msg }`.
  */
-export function requestLogger(logger: Logger) {
+/** Told about every request once it is done (the HTTP metrics), on the logger's one listener. */
+export type RequestObserver = (req: Request, res: Response, seconds: number) => void;
+
+export function requestLogger(logger: Logger, observe?: RequestObserver) {
   return function logRequest(req: Request, res: Response, next: NextFunction): void {
     const started = performance.now();
     const id = crypto.randomUUID();
@@ -21,12 +24,14 @@ export function requestLogger(logger: Logger) {
     res.setHeader('X-Request-Id', id);
     // A response emits 'close' once it is done, after 'finish', or alone when the client left first.
     res.once('close', () => {
+      const elapsedMs = performance.now() - started;
+      observe?.(req, res, elapsedMs / 1000);
       const statusCode = res.statusCode;
       const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
       logger[level]({
         req: { id, method: req.method, path: req.originalUrl.split('?', 1)[0] },
         res: { statusCode },
-        responseTime: Math.round(performance.now() - started),
+        responseTime: Math.round(elapsedMs),
       }, res.writableFinished ? 'request completed' : 'request aborted');
     });
     next();

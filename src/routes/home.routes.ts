@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { createHomeController } from '../controllers/home.controller';
+import { createMetricsController } from '../controllers/metrics.controller';
 import type { AppContext } from '../types/context';
 
 export function homeRoutes(ctx: AppContext): Router {
@@ -19,6 +20,8 @@ export function machineRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/healthz', home.health);
   router.get('/readyz', home.ready);
+  // Without METRICS_TOKEN, production does not serve the metrics at all (a 404, like any unknown path).
+  if (ctx.config.metrics.token !== undefined || !ctx.config.isProduction) router.get('/metrics', createMetricsController(ctx).scrape);
   router.get('/.well-known/jwks.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(ctx.keys.jwks);
   });

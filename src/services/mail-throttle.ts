@@ -16,7 +16,8 @@ export interface Throttle {
 
 const MAX_KEYS = 50_000;
 
-export function createThrottle(clock: Clock, limit: number, windowSeconds: number): Throttle {
+/** `name` is the limiter's name in the metrics (gatehouse_rate_limit_refusals_total). */
+export function createThrottle(clock: Clock, limit: number, windowSeconds: number, name: string): Throttle {
   const windows = new Map<string, { count: number; resetAt: number }>();
 
   function sweep(now: number): void {
@@ -33,7 +34,7 @@ export function createThrottle(clock: Clock, limit: number, windowSeconds: numbe
         window = { count: 0, resetAt: now + windowSeconds * 1000 };
         windows.set(key, window);
       }
-      if (window.count >= limit) throw new TooManyRequestsError(Math.ceil((window.resetAt - now) / 1000), message);
+      if (window.count >= limit) throw new TooManyRequestsError(Math.ceil((window.resetAt - now) / 1000), message, name);
       window.count += 1;
     },
   };

@@ -47,8 +47,8 @@ export function createPasswordResetService(deps: {
   clock: Clock;
 }): PasswordResetService {
   const { db, passwords, sessions, mail, queue, audit, clock } = deps;
-  const perAddress = createThrottle(clock, PER_ADDRESS.limit, PER_ADDRESS.windowSeconds);
-  const perIp = createThrottle(clock, PER_IP.limit, PER_IP.windowSeconds);
+  const perAddress = createThrottle(clock, PER_ADDRESS.limit, PER_ADDRESS.windowSeconds, 'forgot-address');
+  const perIp = createThrottle(clock, PER_IP.limit, PER_IP.windowSeconds, 'forgot-ip');
 
   async function sendLink(email: string, meta: RequestMeta): Promise<void> {
     const user = await Users.findUserByEmail(db, email);

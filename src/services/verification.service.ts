@@ -69,8 +69,8 @@ export function createVerificationService(deps: {
   accountChanged: () => void;
 }): VerificationService {
   const { db, mail, queue, audit, clock, accountChanged } = deps;
-  const perAddress = createThrottle(clock, PUBLIC_PER_ADDRESS.limit, PUBLIC_PER_ADDRESS.windowSeconds);
-  const perIp = createThrottle(clock, PUBLIC_PER_IP.limit, PUBLIC_PER_IP.windowSeconds);
+  const perAddress = createThrottle(clock, PUBLIC_PER_ADDRESS.limit, PUBLIC_PER_ADDRESS.windowSeconds, 'verify-resend-address');
+  const perIp = createThrottle(clock, PUBLIC_PER_IP.limit, PUBLIC_PER_IP.windowSeconds, 'verify-resend-ip');
 
   const service: VerificationService = {
     async sendVerification(user, meta) {
