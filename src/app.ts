@@ -78,7 +78,7 @@ export function createApp({ config, db, keys, clock = systemClock, logger = crea
   app.set('view cache', viewCache);
 
   let routeTable: ReturnType<typeof readRouteTable> | undefined;
-  app.use(requestLogger(logger, httpMetrics(metrics, () => routeTable)));
+  app.use(requestLogger(logger, { trustRequestId: config.trustProxy !== false, observe: httpMetrics(metrics, () => routeTable) }));
   app.use(securityHeaders(config));
   // Only a path naming a file is looked up in public/: pages and the API never wait for a stat
   // on libuv's thread pool, which a login storm keeps busy with bcrypt (see lib/threadpool.ts).
