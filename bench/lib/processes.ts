@@ -37,9 +37,11 @@ export async function freePort(): Promise<number> {
  * How TypeScript is loaded: `require` is what `npm start` runs, tsx's CommonJS hook alone
  * (`node --require tsx/cjs`); `import` is tsx's ESM loader, with a thread of its own.
  */
-export type Loader = 'import' | 'require';
+export type Loader = 'import' | 'require' | 'none';
 
+/** `none`: compiled JavaScript (dist/server.js, as npm start runs it). */
 export function loaderArgs(loader: Loader): string[] {
+  if (loader === 'none') return [];
   return loader === 'import' ? ['--import', 'tsx'] : ['--require', 'tsx/cjs'];
 }
 

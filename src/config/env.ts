@@ -48,8 +48,19 @@ export class ConfigError extends Error {
   }
 }
 
-/** The project root: one level above src/. Paths in variables are relative to it. */
-export const ROOT_DIR = path.resolve(__dirname, '..', '..');
+/**
+ * The project root, the nearest folder above this file holding package.json: src/config/ →
+ * the root, and so does the compiled dist/src/config/ (the build copies no package.json).
+ * Paths in variables are relative to it; views/ and public/ are read from it.
+ */
+export const ROOT_DIR = findProjectRoot(__dirname);
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
+  }
+}
 
 const optional = z.string().trim().optional();
 /** Orchestrators give a stopping process 30 s by default (Kubernetes' terminationGracePeriodSeconds) before killing it. */
