@@ -22,13 +22,23 @@ const LABELS = ['method', 'route', 'status'];
  * the table once the response is done, when every router is mounted.
  */
 export function httpMetrics(metrics: Metrics, table: () => RouteTable | undefined): RequestObserver {
-  const requests = new Counter({ name: 'gatehouse_http_requests_total', help: 'HTTP requests by method, route pattern and status', labelNames: LABELS, registers: [metrics.registry] });
   const duration = new Histogram({ name: 'gatehouse_http_request_duration_seconds', help: 'HTTP request duration by method, route pattern and status', labelNames: LABELS, buckets: BUCKETS, registers: [metrics.registry] });
+  // The request count is the histogram's _count, copied at each scrape: one prom-client call per request, not two.
+  new Counter({
+    name: 'gatehouse_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: LABELS,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const value of (await duration.get()).values) {
+        if (value.metricName === 'gatehouse_http_request_duration_seconds_count') this.inc(value.labels, value.value);
+      }
+    },
+  });
 
   return function countRequest(req: Request, res: Response, seconds: number): void {
-    const labels = { method: METHODS.has(req.method) ? req.method : 'other', route: routeLabel(req, table()), status: res.writableFinished ? String(res.statusCode) : 'aborted' };
-    requests.inc(labels);
-    duration.observe(labels, seconds);
+    duration.observe({ method: METHODS.has(req.method) ? req.method : 'other', route: routeLabel(req, table()), status: res.writableFinished ? String(res.statusCode) : 'aborted' }, seconds);
   };
 }
 

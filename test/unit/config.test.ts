@@ -97,6 +97,8 @@ describe('loadConfig problems', () => {
     ['TRUST_PROXY', 'proxy; rm -rf /'],
     ['SHUTDOWN_DRAIN_DELAY', 'a while'],
     ['SHUTDOWN_DRAIN_DELAY', '2m'],
+    ['METRICS_TOKEN', 'too-short'],
+    ['METRICS_TOKEN', 'a token with spaces in it, long enough'],
   ])('refuses %s=%s with one message naming the variable', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -183,6 +185,11 @@ describe('durations', () => {
   it('feeds the token lifetimes and the reuse grace', () => {
     const config = loadConfig({ ACCESS_TOKEN_TTL: '5m', REFRESH_TOKEN_TTL: '1d', REFRESH_REUSE_GRACE: '0' }, emptyRoot);
     expect(config.jwt).toMatchObject({ accessTtlSeconds: 300, refreshTtlSeconds: 86400, reuseGraceSeconds: 0 });
+  });
+
+  it('reads METRICS_TOKEN, unset by default', () => {
+    expect(loadConfig({}, emptyRoot).metrics.token).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'abcdefghijklmnopqrstuvwx0123' }, emptyRoot).metrics.token).toBe('abcdefghijklmnopqrstuvwx0123');
   });
 
   it('reads SHUTDOWN_DRAIN_DELAY as the seconds /readyz drains before the server closes', () => {
