@@ -144,7 +144,7 @@ async function gatehouseEngine(ws: Workspace, opts: BenchOptions, engine: 'sqlit
   const start = async (name: string) => {
     const fromDist = opts.gatehouse === 'dist';
     const server = await startServer(`gatehouse-${engine}`, fromDist ? 'dist/server.js' : 'src/server.ts', env, ws.log(`gatehouse-${engine}-${name}`), {
-      loader: fromDist ? 'none' : opts.loader, cpuProfileDir: opts.cpuProfileDir, nodeFlags: gatehouseFlags(opts),
+      waitReady: true, loader: fromDist ? 'none' : opts.loader, cpuProfileDir: opts.cpuProfileDir, nodeFlags: gatehouseFlags(opts),
     });
     report.startupMs.push(server.startupMs);
     return server;
