@@ -1,6 +1,7 @@
 import { createDb } from '../../src/db/knex';
 import { observeDatabase } from '../../src/db/observe';
 import { createMetrics } from '../../src/lib/metrics';
+import { httpMetrics } from '../../src/middleware/http-metrics';
 import { parseSeries } from '../helpers/metrics';
 
 const read = async (metrics: ReturnType<typeof createMetrics>) => parseSeries((await metrics.scrape()).body);
@@ -62,5 +63,30 @@ describe('observeDatabase on a real SQLite database', () => {
     } finally {
       await db.destroy();
     }
+  });
+});
+
+describe('httpMetrics', () => {
+  it('keeps Prometheus histogram semantics: a value on a bound counts in it, cumulative buckets, +Inf, sum and count; aborted and unknown methods labelled', async () => {
+    const metrics = createMetrics();
+    const route = {};
+    const table = { routes: [], patternOf: (r: unknown) => (r === route ? '/me' : undefined), patternFor: () => undefined };
+    const observe = httpMetrics(metrics, () => table);
+    const req = (method: string) => ({ method, route, originalUrl: '/me?x=1' }) as never;
+    const done = { writableFinished: true, statusCode: 200 } as never;
+    for (const seconds of [0.005, 0.0051, 11]) observe(req('GET'), done, seconds);
+    observe(req('GET'), { writableFinished: false, statusCode: 200 } as never, 0.2);
+    observe(req('BREW'), done, 0.001);
+    const series = await read(metrics);
+    const labels = 'method="GET",route="/me",status="200"';
+    expect(series.get(`gatehouse_http_request_duration_seconds_bucket{le="0.005",${labels}}`)).toBe(1);
+    expect(series.get(`gatehouse_http_request_duration_seconds_bucket{le="0.01",${labels}}`)).toBe(2);
+    expect(series.get(`gatehouse_http_request_duration_seconds_bucket{le="10",${labels}}`)).toBe(2);
+    expect(series.get(`gatehouse_http_request_duration_seconds_bucket{le="+Inf",${labels}}`)).toBe(3);
+    expect(series.get(`gatehouse_http_request_duration_seconds_sum{${labels}}`)).toBeCloseTo(11.0101, 6);
+    expect(series.get(`gatehouse_http_request_duration_seconds_count{${labels}}`)).toBe(3);
+    expect(series.get(`gatehouse_http_requests_total{${labels}}`)).toBe(3);
+    expect(series.get('gatehouse_http_requests_total{method="GET",route="/me",status="aborted"}')).toBe(1);
+    expect(series.get('gatehouse_http_requests_total{method="other",route="/me",status="200"}')).toBe(1);
   });
 });
