@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       const databaseUrl = `sqlite:${path.join(ws.dir, `tree-${i}.sqlite`)}`;
       await seedDatabase(databaseUrl, 12);
       const server = await startServer(tree.label, path.join(tree.dir, 'src', 'server.ts'), gatehouseEnv(ws, databaseUrl, 12), ws.log(`tree-${i}`), {
-        nodeFlags: startScriptFlags(tree.dir),
+        nodeFlags: startScriptFlags(tree.dir), waitReady: true,
       });
       let request;
       try {

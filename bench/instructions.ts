@@ -54,7 +54,8 @@ async function count(tree: Tree, index: number, ws: Workspace, opts: { targetKey
   try {
     for (const deadline = Date.now() + 300_000; ; await sleep(500)) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${tree.label} did not start under valgrind (see ${ws.log(`tree-${index}`)})`);
-      if (await fetch(`http://127.0.0.1:${port}/healthz`).then((res) => res.ok, () => false)) break;
+      // /readyz is 503 until migrated (a tree from before it answers 404 once listening).
+      if (await fetch(`http://127.0.0.1:${port}/readyz`).then((res) => res.status !== 503, () => false)) break;
     }
     const target = GATEHOUSE_TARGETS.find((t) => t.key === opts.targetKey)!;
     const request = await target.prepare(port, 1);

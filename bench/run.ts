@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -142,8 +142,9 @@ async function gatehouseEngine(ws: Workspace, opts: BenchOptions, engine: 'sqlit
   const env = gatehouseEnv(ws, databaseUrl, opts.bcryptCost, opts.threadpool);
   const report: EngineReport = { startupMs: [] };
   const start = async (name: string) => {
-    const server = await startServer(`gatehouse-${engine}`, 'src/server.ts', env, ws.log(`gatehouse-${engine}-${name}`), {
-      loader: opts.loader, cpuProfileDir: opts.cpuProfileDir, nodeFlags: gatehouseFlags(opts),
+    const fromDist = opts.gatehouse === 'dist';
+    const server = await startServer(`gatehouse-${engine}`, fromDist ? 'dist/server.js' : 'src/server.ts', env, ws.log(`gatehouse-${engine}-${name}`), {
+      waitReady: true, loader: fromDist ? 'none' : opts.loader, cpuProfileDir: opts.cpuProfileDir, nodeFlags: gatehouseFlags(opts),
     });
     report.startupMs.push(server.startupMs);
     return server;
@@ -239,7 +240,9 @@ async function main(): Promise<void> {
   const engines: Record<string, EngineReport> = {};
   process.stdout.write(`Gatehouse bench: ${opts.durationS}s × ${opts.reps} per target, ${opts.connections} connections, bcrypt cost ${opts.bcryptCost}, `
     + `UV_THREADPOOL_SIZE ${opts.threadpool ?? 'unset (libuv default 4)'}, bcrypt slots ${bcryptSlots(libuvPoolSize({ UV_THREADPOOL_SIZE: opts.threadpool }))}, `
-    + `Gatehouse runs with node ${gatehouseFlags(opts).map((flag) => `${flag} `).join('')}--${opts.loader} ${opts.loader === 'import' ? 'tsx' : 'tsx/cjs'}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
+    + `Gatehouse runs with node ${gatehouseFlags(opts).map((flag) => `${flag} `).join('')}${opts.gatehouse === 'dist' ? 'dist/server.js' : `--${opts.loader} ${opts.loader === 'import' ? 'tsx' : 'tsx/cjs'} src/server.ts`}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
+  // As npm start does: compile first when a source is newer than dist/.
+  if (opts.gatehouse === 'dist') execFileSync(process.execPath, ['scripts/build.js', '--if-needed'], { cwd: ROOT, stdio: 'inherit' });
   try {
     await measureBaselines(ws, opts, rows);
     if (opts.only.has('bcrypt')) await bcryptBaseline(opts, rows);

@@ -52,7 +52,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== Starting Gatehouse on ${BASE} (database ${WORK}/scan.sqlite)"
-node --import tsx src/server.ts >"$WORK/server.log" 2>&1 &
+node scripts/build.js --if-needed || exit 1
+node dist/server.js >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   grep -q 'Gatehouse listening' "$WORK/server.log" 2>/dev/null && break
@@ -61,7 +62,7 @@ for _ in $(seq 1 100); do
 done
 
 echo "== Creating and signing in ${ADMIN_USER}"
-printf '%s\n' "$ADMIN_PASSWORD" | node --import tsx src/cli/create-user.ts --username "$ADMIN_USER" --email "$ADMIN_EMAIL" --admin >/dev/null
+printf '%s\n' "$ADMIN_PASSWORD" | node dist/src/cli/create-user.js --username "$ADMIN_USER" --email "$ADMIN_EMAIL" --admin >/dev/null
 # Secure cookies are not sent back over http by cookie jars, so every tool gets its cookies
 # explicitly: ANON (a CSRF cookie) for the public forms, SIGNED_IN (access token + the CSRF
 # cookie bound to that sign-in) for the rest. The app reuses a valid CSRF cookie's token, so the

@@ -6,6 +6,10 @@ import type { SigningKeys } from './config/keys';
 import type { Db } from './db/knex';
 import { Clock, systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
+import { createMetrics } from './lib/metrics';
+import { readRouteTable } from './lib/route-table';
+import { observeDatabase } from './db/observe';
+import { createReadiness, Readiness, refuseUntilStarted } from './lib/readiness';
 import { createViewEngine } from './lib/view-engine';
 import type { RedisCommander, RedisSubscriber } from './lib/redis';
 import { createAuthenticate } from './middleware/authenticate';
@@ -13,6 +17,7 @@ import { parseCookies } from './middleware/cookies';
 import { createCsrf } from './middleware/csrf';
 import { createErrorHandler } from './middleware/error-handler';
 import { createFlash } from './middleware/flash';
+import { httpMetrics } from './middleware/http-metrics';
 import { noStore } from './middleware/no-store';
 import { notFound } from './middleware/not-found';
 import { createRateLimits } from './middleware/rate-limit';
@@ -38,6 +43,8 @@ export interface AppOptions {
   redisSubscriber?: RedisSubscriber;
   /** Before every Redis key and channel, e.g. one per test run (default "gatehouse:"). */
   redisPrefix?: string;
+  /** server.ts passes one it flips (starting → ready → draining); without it the app is ready at once. */
+  readiness?: Readiness;
 }
 
 export type GatehouseApp = Express & { services: Services };
@@ -47,10 +54,14 @@ export type GatehouseApp = Express & { services: Services };
  * The order of the middleware is the security model, top to bottom.
  */
 export function createApp(options: AppOptions): GatehouseApp {
-  const { config, db, keys, clock = systemClock, logger = createLogger(config), redis, redisSubscriber, redisPrefix = DEFAULT_REDIS_PREFIX } = options;
-  const services = createServices(config, db, keys, clock, logger, { redis, subscriber: redisSubscriber, prefix: redisPrefix });
-  const rateLimits = createRateLimits({ config, logger, redis, prefix: `${redisPrefix}rl:` });
-  const ctx: AppContext = { config, db, keys, services, rateLimits };
+  const { config, db, keys, clock = systemClock, logger = createLogger(config), redis, redisSubscriber, readiness = createReadiness('ready') } = options;
+  const redisPrefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  const metrics = createMetrics();
+  observeDatabase(metrics, db);
+  if (redis) metrics.gauge('gatehouse_redis_connected', '1 while Redis (shared counters and account changes) is connected, else 0', () => (redis.isReady ? 1 : 0));
+  const services = createServices(config, db, keys, clock, logger, metrics, { redis, subscriber: redisSubscriber, prefix: redisPrefix });
+  const rateLimits = createRateLimits({ config, logger, redis, prefix: `${redisPrefix}rl:`, metrics });
+  const ctx: AppContext = { config, db, keys, services, rateLimits, readiness };
   const csrf = createCsrf(config, keys);
   const rootDir = config.rootDir;
 
@@ -70,7 +81,8 @@ export function createApp(options: AppOptions): GatehouseApp {
   app.set('views', viewsDir);
   app.set('view cache', viewCache);
 
-  app.use(requestLogger(logger));
+  let routeTable: ReturnType<typeof readRouteTable> | undefined;
+  app.use(requestLogger(logger, { trustRequestId: config.trustProxy !== false, observe: httpMetrics(metrics, () => routeTable) }));
   app.use(securityHeaders(config));
   // Only a path naming a file is looked up in public/: pages and the API never wait for a stat
   // on libuv's thread pool, which a login storm keeps busy with bcrypt (see lib/threadpool.ts).
@@ -78,6 +90,7 @@ export function createApp(options: AppOptions): GatehouseApp {
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()));
   app.use(noStore);
   app.use(machineRoutes(ctx));
+  app.use(refuseUntilStarted(readiness));
   app.use(parseCookies(keys));
   // Plain `querystring` parsing: repeated fields become arrays (refused by validation), never objects.
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
@@ -93,6 +106,7 @@ export function createApp(options: AppOptions): GatehouseApp {
 
   app.use(routes(ctx));
   app.use(notFound);
-  app.use(createErrorHandler(logger));
+  app.use(createErrorHandler(logger, metrics));
+  routeTable = readRouteTable(app);
   return app;
 }

@@ -4,9 +4,10 @@ import { createApp } from './app';
 import { Config, ConfigError, loadConfig, loadDotEnv } from './config/env';
 import { KeyRing, loadKeys } from './config/keys';
 import { createDb, Db, describeDatabase } from './db/knex';
-import { migrateLatest } from './db/migrate';
+import { migrateWhenAvailable } from './db/migrate';
 import { createHttpServer } from './lib/http-server';
 import { createLogger } from './lib/logger';
+import { createReadiness, Readiness } from './lib/readiness';
 import type { RedisClient, RedisSubscriberClient } from './lib/redis-client';
 import type { Logger } from 'pino';
 import { superviseWorkers } from './lib/supervisor';
@@ -17,7 +18,7 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * Loads config; then either serves (one process, or one worker of several) or, with
- * WEB_CONCURRENCY above 1, prepares once and supervises the workers (lib/supervisor.ts).
+ * WEB_CONCURRENCY above 1, migrates once and supervises the workers (lib/supervisor.ts).
  */
 async function main(): Promise<void> {
   loadDotEnv();
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
 
   // Once for the deployment, before any worker starts: the workers never migrate.
   const db = createDb(config.database.url, config.rootDir);
-  await migrate(db, config, logger).finally(() => db.destroy());
+  const applied = await migrate(db, config, logger, () => false).finally(() => db.destroy());
+  if (applied === undefined) return;
   superviseWorkers({
     workers: config.server.workers,
     logger,
@@ -42,60 +44,89 @@ async function main(): Promise<void> {
   });
 }
 
-async function migrate(db: Db, config: Config, logger: Logger): Promise<void> {
-  const applied = await migrateLatest(db, config.rootDir);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+/** Applies pending migrations, waiting for a database that does not answer yet; undefined if `stopped` first. */
+async function migrate(db: Db, config: Config, logger: Logger, stopped: () => boolean): Promise<string[] | undefined> {
+  const applied = await migrateWhenAvailable(db, config.rootDir, {
+    stopped,
+    onUnavailable: (error, attempt) => {
+      if (attempt === 1 || attempt % 30 === 0) logger.warn({ err: error, attempt }, 'database unreachable: waiting for it before migrating');
+    },
+  });
+  if (applied && applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  return applied;
 }
 
-/** Serves requests until SIGTERM: the whole app of one process, or of one worker. */
+/**
+ * Serves requests until SIGTERM: the whole app of one process, or of one worker. It listens
+ * first (so /healthz answers at once), migrates when asked to, and only then becomes ready:
+ * /readyz answers 503 until then and again from SIGTERM on.
+ */
 async function serve(config: Config, logger: Logger, keys: KeyRing, options: { migrate?: boolean } = {}): Promise<void> {
   // A rotation (npm run keys:rotate) is picked up from the key files without a restart.
   keys.watch(logger);
   const db = createDb(config.database.url, config.rootDir);
-  if (options.migrate) await migrate(db, config, logger);
   const redis = config.redis.url ? openRedis(config.redis.url, logger) : undefined;
-  const app = createApp({ config, db, keys, logger, redis: redis?.client, redisSubscriber: redis?.subscriber });
+  const readiness = createReadiness();
+  const app = createApp({ config, db, keys, logger, redis: redis?.client, redisSubscriber: redis?.subscriber, readiness });
   // Built now rather than inside the first login or registration (see PasswordService.warmUp).
   app.services.passwords.warmUp().catch((error) => logger.warn({ err: error }, 'password service warm-up failed'));
-  app.services.outbox.start();
   const server = createHttpServer(app);
   server.once('error', (error) => {
     logger.fatal({ err: error }, 'cannot listen');
     process.exit(1);
   });
-  server.listen(config.server.port, config.server.host, () => {
-    if (cluster.isPrimary) announce(config, portOf(server, config), keys);
-  });
-
   const prune = setInterval(() => {
     app.services.sessions.prune().catch((error) => logger.warn({ err: error }, 'pruning refresh sessions failed'));
     app.services.verification.prune().catch((error) => logger.warn({ err: error }, 'pruning account tokens failed'));
     app.services.outbox.prune().catch((error) => logger.warn({ err: error }, 'pruning the outbox failed'));
   }, PRUNE_INTERVAL_MS);
   prune.unref();
-
-  /**
-   * SIGTERM/SIGINT: stop accepting, let requests in flight finish (idle keep-alive sockets are
-   * closed at once, busy ones after their response), then close the Redis client and the
-   * database pool, and exit 0. A shutdown that hangs is cut short after SHUTDOWN_TIMEOUT_MS.
-   */
-  let stopping = false;
-  const shutdown = (reason: string, exitCode = 0) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ reason }, 'shutting down: no new connections, finishing requests in flight');
-    clearInterval(prune);
+  handleShutdown({ config, logger, server, readiness, prune, stopApp: async () => {
     keys.stop();
+    // Mail being sent is finished; what is still waiting stays in the outbox for the next sender.
+    await app.services.outbox.stop().catch((error) => logger.warn({ err: error }, 'stopping the outbox failed'));
+    if (redis) await redis.close().catch((error) => logger.warn({ err: error }, 'closing redis failed'));
+    await db.destroy().catch((error) => logger.warn({ err: error }, 'closing the database pool failed'));
+  } });
+
+  await new Promise<void>((resolve) => server.listen(config.server.port, config.server.host, resolve));
+  if (options.migrate) {
+    logger.info('listening; not ready until the database is migrated');
+    if ((await migrate(db, config, logger, () => readiness.state === 'draining')) === undefined) return;
+  }
+  readiness.ready();
+  app.services.outbox.start();
+  // Several workers: the primary announces once, when all of them listen.
+  if (cluster.isPrimary) announce(config, portOf(server, config), keys);
+}
+
+interface ShutdownParts {
+  config: Config;
+  logger: Logger;
+  server: Server;
+  readiness: Readiness;
+  prune: NodeJS.Timeout;
+  /** After the last response: the key watcher, the outbox, Redis, the database pool. */
+  stopApp(): Promise<void>;
+}
+
+/**
+ * SIGTERM/SIGINT: /readyz turns 503 and, for SHUTDOWN_DRAIN_DELAY, requests are still served
+ * while the proxy takes this process out of rotation; then the server stops accepting, lets
+ * requests in flight finish (idle keep-alive sockets are closed at once, busy ones after their
+ * response), stops the app and exits 0. A shutdown that hangs is cut short after SHUTDOWN_TIMEOUT_MS.
+ */
+function handleShutdown({ config, logger, server, readiness, prune, stopApp }: ShutdownParts): void {
+  let stopping = false;
+  const close = (reason: string, exitCode: number) => {
+    logger.info({ reason }, 'shutting down: no new connections, finishing requests in flight');
     const force = setTimeout(() => {
       logger.error('shutdown timed out: exiting with requests still open');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     force.unref();
     server.close(async () => {
-      // Mail being sent is finished; what is still waiting stays in the outbox for the next sender.
-      await app.services.outbox.stop().catch((error) => logger.warn({ err: error }, 'stopping the outbox failed'));
-      if (redis) await redis.close().catch((error) => logger.warn({ err: error }, 'closing redis failed'));
-      await db.destroy().catch((error) => logger.warn({ err: error }, 'closing the database pool failed'));
+      await stopApp();
       logger.info({ exitCode }, 'database pool closed; stopped');
       process.exit(exitCode);
     });
@@ -103,6 +134,17 @@ async function serve(config: Config, logger: Logger, keys: KeyRing, options: { m
     // than waiting for its keep-alive timeout.
     server.closeIdleConnections();
     setInterval(() => server.closeIdleConnections(), 200).unref();
+  };
+  const shutdown = (reason: string, exitCode = 0) => {
+    if (stopping) return;
+    stopping = true;
+    readiness.drain();
+    clearInterval(prune);
+    // A process in an unknown state (exit code 1) stops accepting at once.
+    const drainMs = exitCode === 0 ? config.server.drainSeconds * 1000 : 0;
+    if (drainMs === 0) return close(reason, exitCode);
+    logger.info({ reason, drainSeconds: config.server.drainSeconds }, 'draining: /readyz answers 503, requests still served');
+    setTimeout(() => close(reason, exitCode), drainMs);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -23,6 +23,8 @@ export interface BenchOptions {
   mysqlUrl?: string;
   /** How every server process loads TypeScript (see processes.ts). */
   loader: Loader;
+  /** Gatehouse as npm start runs it (`dist`: built if needed, no loader) or from its sources through `loader`. */
+  gatehouse: 'dist' | 'src';
   /** Where each server writes a V8 CPU profile (open it in Chrome DevTools); unset: no profiling. */
   cpuProfileDir?: string;
   /** Node flags for the Gatehouse servers after those of `npm start` (e.g. --max-semi-space-size=16), to compare settings. */
@@ -30,7 +32,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--duration 10] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
-                   [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--interleave 6] [--loader require|import]
+                   [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--interleave 6] [--loader require|import] [--gatehouse dist|src]
                    [--cpu-prof DIR] [--node-flags="--flag=value ..."] [--only ${TARGET_KEYS.join(',')}]
 BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test also runs the Gatehouse targets on MariaDB.`;
 
@@ -49,6 +51,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
       interleave: { type: 'string' },
       only: { type: 'string' },
       loader: { type: 'string' },
+      gatehouse: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'node-flags': { type: 'string' },
       help: { type: 'boolean' },
@@ -71,8 +74,11 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
   }
   const loader = values.loader ?? 'require';
   if (loader !== 'import' && loader !== 'require') throw new Error(`--loader must be import or require\n${USAGE}`);
+  const gatehouse = values.gatehouse ?? 'dist';
+  if (gatehouse !== 'dist' && gatehouse !== 'src') throw new Error(`--gatehouse must be dist or src\n${USAGE}`);
   return {
     loader,
+    gatehouse,
     durationS: number('duration', values.duration, 10, 1),
     connections: number('connections', values.connections, 50, 1),
     reps: number('reps', values.reps, 3, 1),

@@ -10,7 +10,7 @@ export interface ServerProcess {
   name: string;
   pid: number;
   port: number;
-  /** From spawn to the first accepted TCP connection. */
+  /** From spawn to the first accepted TCP connection (with waitReady: to GET /readyz 200). */
   startupMs: number;
   peakRssMb(): number;
   rssMb(): number;
@@ -37,9 +37,11 @@ export async function freePort(): Promise<number> {
  * How TypeScript is loaded: `require` is what `npm start` runs, tsx's CommonJS hook alone
  * (`node --require tsx/cjs`); `import` is tsx's ESM loader, with a thread of its own.
  */
-export type Loader = 'import' | 'require';
+export type Loader = 'import' | 'require' | 'none';
 
+/** `none`: compiled JavaScript (dist/server.js, as npm start runs it). */
 export function loaderArgs(loader: Loader): string[] {
+  if (loader === 'none') return [];
   return loader === 'import' ? ['--import', 'tsx'] : ['--require', 'tsx/cjs'];
 }
 
@@ -58,11 +60,13 @@ export interface StartOptions {
   cpuProfileDir?: string;
   /** Node flags before the loader, e.g. npm start's heap settings. */
   nodeFlags?: string[];
+  /** Gatehouse listens before it has migrated: wait until GET /readyz stops answering 503 (a tree without it answers 404). */
+  waitReady?: boolean;
 }
 
 /** Runs a TypeScript entry point as `node --require tsx/cjs FILE` (as npm start does), so the PID we watch is the server itself. */
 export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, options: StartOptions = {}): Promise<ServerProcess> {
-  const { loader = 'require', cpuProfileDir, nodeFlags = [] } = options;
+  const { loader = 'require', cpuProfileDir, nodeFlags = [], waitReady = false } = options;
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const started = process.hrtime.bigint();
@@ -76,6 +80,7 @@ export async function startServer(name: string, script: string, env: Record<stri
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await waitForPort(port, child, 20_000);
+    if (waitReady) await waitUntilReady(port, child, 20_000);
   } catch (error) {
     child.kill('SIGKILL');
     const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
@@ -110,6 +115,17 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
     await sleep(5);
   }
   throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
+}
+
+async function waitUntilReady(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    const status = await fetch(`http://127.0.0.1:${port}/readyz`).then((res) => res.status, () => 0);
+    if (status !== 0 && status !== 503) return;
+    await sleep(5);
+  }
+  throw new Error(`GET /readyz still answered 503 after ${timeoutMs} ms`);
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -50,7 +50,7 @@ export function formatSummary(rows: Row[], engines: Record<string, EngineReport>
         + `${median(cpuRatios).toFixed(2)}× CPU/req (${range(cpuRatios)}); ${rounds} rounds of ${burstS} s each`);
     }
     if (report.startupMs.length > 0) {
-      line(`${engine}: start-up to listening`, `median ${median(report.startupMs).toFixed(0)} ms (first ${report.startupMs[0]!.toFixed(0)} ms, ${report.startupMs.length} starts)`);
+      line(`${engine}: start-up to ready (/readyz)`, `median ${median(report.startupMs).toFixed(0)} ms (first ${report.startupMs[0]!.toFixed(0)} ms, ${report.startupMs.length} starts)`);
     }
     if (report.rss) {
       const r = report.rss;

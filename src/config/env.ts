@@ -11,8 +11,11 @@ export interface Config {
   readonly env: NodeEnv;
   readonly isProduction: boolean;
   readonly rootDir: string;
-  /** workers: WEB_CONCURRENCY, the processes `npm start` runs (node:cluster above 1). */
-  readonly server: { readonly host: string; readonly port: number; readonly workers: number };
+  /**
+   * workers: WEB_CONCURRENCY, the processes `npm start` runs (node:cluster above 1).
+   * drainSeconds: after SIGTERM, how long /readyz answers 503 while requests are still served.
+   */
+  readonly server: { readonly host: string; readonly port: number; readonly workers: number; readonly drainSeconds: number };
   readonly database: { readonly url: string };
   readonly jwt: {
     readonly algorithm: JwtAlgorithm;
@@ -44,6 +47,8 @@ export interface Config {
   /** retryForSeconds: how long a mail that fails is retried before it is given up. */
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string; readonly retryForSeconds: number };
   readonly accounts: { readonly requireVerifiedEmail: boolean };
+  /** GET /metrics: with a token, only Bearer <token>; without one, served except in production. */
+  readonly metrics: { readonly token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -53,10 +58,23 @@ export class ConfigError extends Error {
   }
 }
 
-/** The project root: one level above src/. Paths in variables are relative to it. */
-export const ROOT_DIR = path.resolve(__dirname, '..', '..');
+/**
+ * The project root, the nearest folder above this file holding package.json: src/config/ →
+ * the root, and so does the compiled dist/src/config/ (the build copies no package.json).
+ * Paths in variables are relative to it; views/ and public/ are read from it.
+ */
+export const ROOT_DIR = findProjectRoot(__dirname);
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
+  }
+}
 
 const optional = z.string().trim().optional();
+/** Orchestrators give a stopping process 30 s by default (Kubernetes' terminationGracePeriodSeconds) before killing it. */
+const MAX_DRAIN_SECONDS = 60;
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], {
@@ -80,6 +98,7 @@ const EnvSchema = z.object({
   ACCESS_TOKEN_TTL: optional,
   REFRESH_TOKEN_TTL: optional,
   REFRESH_REUSE_GRACE: optional,
+  SHUTDOWN_DRAIN_DELAY: optional,
   BCRYPT_COST: z.coerce.number({ error: 'BCRYPT_COST must be a number' }).int('BCRYPT_COST must be a whole number')
     .min(4, 'BCRYPT_COST must be at least 4').max(15, 'BCRYPT_COST above 15 takes seconds per login').default(12),
   COOKIE_SECURE: z.enum(['true', 'false'], { error: 'COOKIE_SECURE must be true or false' }).optional(),
@@ -95,6 +114,8 @@ const EnvSchema = z.object({
   MAIL_OUTBOX_DIR: optional,
   MAIL_RETRY_FOR: optional,
   REQUIRE_VERIFIED_EMAIL: z.enum(['true', 'false'], { error: 'REQUIRE_VERIFIED_EMAIL must be true or false' }).default('false'),
+  METRICS_TOKEN: z.string().optional()
+    .refine((token) => token === undefined || /^[A-Za-z0-9._~+/=-]{24,512}$/.test(token), 'METRICS_TOKEN must be 24 or more characters of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -146,6 +167,8 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   const reuseGraceSeconds = durationOf('REFRESH_REUSE_GRACE', '30s', 0);
   const mailRetryForSeconds = durationOf('MAIL_RETRY_FOR', '1h', 60);
   const reloadIntervalSeconds = durationOf('JWT_KEYS_RELOAD_INTERVAL', '10s', 1);
+  const drainSeconds = durationOf('SHUTDOWN_DRAIN_DELAY', '0s', 0);
+  if (drainSeconds > MAX_DRAIN_SECONDS) problems.push(`SHUTDOWN_DRAIN_DELAY must be at most ${MAX_DRAIN_SECONDS}s`);
   if (refreshTtlSeconds && accessTtlSeconds > refreshTtlSeconds) {
     problems.push('ACCESS_TOKEN_TTL must not be longer than REFRESH_TOKEN_TTL');
   }
@@ -193,7 +216,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     env: e.NODE_ENV,
     isProduction,
     rootDir,
-    server: { host: e.HOST, port: e.PORT, workers: e.WEB_CONCURRENCY },
+    server: { host: e.HOST, port: e.PORT, workers: e.WEB_CONCURRENCY, drainSeconds },
     database: { url: e.DATABASE_URL },
     jwt: {
       algorithm: e.JWT_ALGORITHM,
@@ -218,6 +241,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     appUrl,
     mail: { smtpUrl, from: e.MAIL_FROM, outboxDir, retryForSeconds: mailRetryForSeconds },
     accounts: { requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL === 'true' },
+    metrics: { token: e.METRICS_TOKEN },
   };
   return deepFreeze(config);
 }

@@ -53,7 +53,8 @@ export class ValidationError extends AppError {
 }
 
 export class TooManyRequestsError extends AppError {
-  constructor(readonly retryAfterSeconds: number, message = 'Too many attempts. Please wait and try again.') {
+  /** `limiter` names the limit that refused, for the metrics only: the client is never told which. */
+  constructor(readonly retryAfterSeconds: number, message = 'Too many attempts. Please wait and try again.', readonly limiter = 'other') {
     super(429, 'too_many_requests', message);
   }
 }

@@ -39,8 +39,11 @@ export function readBearerToken(req: Request): string | undefined {
   return match ? match[1] : '';
 }
 
+/** Answered for machines (monitors, Prometheus): their errors are JSON, like the API's. */
+const MACHINE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** Judged on the full URL: inside a mounted router `req.path` has lost its prefix. */
 export function isApiRequest(req: Request): boolean {
   const path = (req.originalUrl.split('?')[0] ?? '').toLowerCase();
-  return path === '/api' || path.startsWith('/api/') || path.startsWith('/.well-known/');
+  return path === '/api' || path.startsWith('/api/') || path.startsWith('/.well-known/') || MACHINE_PATHS.has(path);
 }

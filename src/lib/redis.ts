@@ -5,6 +5,8 @@ import { RedisReply, RedisStore } from 'rate-limit-redis';
 /** All the rate limiter, the throttles and a publisher need from a Redis client: raw commands. */
 export interface RedisCommander {
   sendCommand(args: string[]): Promise<unknown>;
+  /** node-redis: connected and ready for commands (read by the metrics). */
+  readonly isReady?: boolean;
 }
 
 /** A connection of its own for pub/sub (a subscribed connection can do nothing else). */

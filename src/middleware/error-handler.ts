@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/availability';
 import { AppError, BadRequestError, ForbiddenError, ServiceUnavailableError, TooManyRequestsError } from '../errors/app-error';
 import { isApiRequest } from '../lib/auth-cookies';
+import { createMetrics, Metrics, RATE_LIMITERS, RateLimiterName } from '../lib/metrics';
 import { FormPage, keptValues } from './form';
 
 const TITLES: Record<number, string> = {
@@ -53,9 +54,12 @@ export function toAppError(error: unknown): AppError {
  * the API gets `{"error": {"code", "message", "fields"?}}`. A 5xx is logged with the request
  * id; its body never holds a stack trace, SQL or any internal detail, whatever NODE_ENV says.
  */
-export function createErrorHandler(logger: Logger) {
+export function createErrorHandler(logger: Logger, metrics: Metrics = createMetrics()) {
+  // Every 429 passes here, whichever limit refused it: counted once, in one place.
+  const refusals = metrics.counter('gatehouse_rate_limit_refusals_total', 'Requests refused with 429, by limiter', { limiter: RATE_LIMITERS });
   return function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
     const appError = toAppError(error);
+    if (appError instanceof TooManyRequestsError) refusals.inc({ limiter: appError.limiter as RateLimiterName });
     if (appError.status >= 500) {
       logger.error({ err: error, requestId: req.id }, appError.status === 503 ? 'database unavailable' : 'unhandled error');
     }

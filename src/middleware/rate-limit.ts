@@ -4,6 +4,7 @@ import { ipKeyGenerator, MemoryStore, Options, rateLimit, RateLimitInfo, RateLim
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import { TooManyRequestsError } from '../errors/app-error';
+import { createMetrics, loginCounter, Metrics } from '../lib/metrics';
 import { RedisCommander, RedisWithMemoryFallbackStore } from '../lib/redis';
 
 const MINUTE_MS = 60_000;
@@ -37,6 +38,8 @@ export interface RateLimitOptions {
   redis?: RedisCommander;
   /** Redis key prefix, so several apps (or test runs) can share one Redis. */
   prefix?: string;
+  /** Throttled logins are counted as a login outcome. */
+  metrics?: Metrics;
 }
 
 /**
@@ -72,10 +75,21 @@ const onlyCredentialFailures = (_req: Request, res: Response) => res.statusCode 
  * envelope under /api) with Retry-After, and never says which limit was hit: a throttled
  * account looks exactly like a throttled unknown name.
  */
-function refuse(req: Request, _res: Response, next: NextFunction, options: Options): void {
-  const info = (req as unknown as Record<string, RateLimitInfo | undefined>)[options.requestPropertyName];
-  const resetAt = info?.resetTime?.getTime() ?? Date.now() + options.windowMs;
-  next(new TooManyRequestsError(Math.max(1, Math.ceil((resetAt - Date.now()) / 1000))));
+function refuse(name: string) {
+  return (req: Request, _res: Response, next: NextFunction, options: Options): void => {
+    const info = (req as unknown as Record<string, RateLimitInfo | undefined>)[options.requestPropertyName];
+    const resetAt = info?.resetTime?.getTime() ?? Date.now() + options.windowMs;
+    next(new TooManyRequestsError(Math.max(1, Math.ceil((resetAt - Date.now()) / 1000)), undefined, name));
+  };
+}
+
+/** The login chain's limiters, each counting its refusals as a "throttled" login. */
+function countingThrottledLogins(metrics: Metrics, limiters: RequestHandler[]): RequestHandler[] {
+  const logins = loginCounter(metrics);
+  return limiters.map((limiter) => (req, res, next) => limiter(req, res, (error?: unknown) => {
+    if (error instanceof TooManyRequestsError) logins.inc({ outcome: 'throttled' });
+    next(error);
+  }));
 }
 
 /** One express-rate-limit instance per limit, each with its own store (memory, or Redis under its own prefix). */
@@ -87,7 +101,7 @@ function limiterFactory({ logger, redis, prefix, stores }: { logger: Logger; red
       standardHeaders: false, // the counts would tell an attacker how close an account is to its ceiling
       legacyHeaders: false,
       requestPropertyName: `rateLimit_${name}`,
-      handler: refuse,
+      handler: refuse(name),
       logger: { error: (error, message) => logger.error({ err: error }, message), warn: (error, message) => logger.warn({ err: error }, message) },
       // X-Forwarded-For with TRUST_PROXY off is an attacker's spoof to ignore, not a misconfiguration to log.
       validate: { xForwardedForHeader: false },
@@ -98,7 +112,7 @@ function limiterFactory({ logger, redis, prefix, stores }: { logger: Logger; red
 }
 
 /**
- * Throttling that slows guessing without becoming a lock-out tool (see the README):
+ * Throttling that slows guessing without becoming a lock-out tool (see docs/security.md):
  * - all login and registration attempts per IP (RATE_LIMIT_AUTH_PER_IP per 15 min);
  * - failed logins per account and IP (RATE_LIMIT_LOGIN_PER_ACCOUNT per 15 min);
  * - failed logins per account across all IPs (100 per day). Past this ceiling only the IPs
@@ -108,7 +122,7 @@ function limiterFactory({ logger, redis, prefix, stores }: { logger: Logger; red
  * - accounts created per IP (RATE_LIMIT_REGISTER_PER_IP per hour).
  * Failures are 401 answers only: a 422 is not a guess, and a successful login is not counted.
  */
-export function createRateLimits({ config, logger, redis, prefix = 'gatehouse:rl:' }: RateLimitOptions): RateLimits {
+export function createRateLimits({ config, logger, redis, prefix = 'gatehouse:rl:', metrics = createMetrics() }: RateLimitOptions): RateLimits {
   const stores: Store[] = [];
   const limiter = limiterFactory({ logger, redis, prefix, stores });
   // Never below the per-account-and-IP allowance: raising that (a load test, a scanner) raises this too.
@@ -160,7 +174,7 @@ export function createRateLimits({ config, logger, redis, prefix = 'gatehouse:rl
   });
 
   return {
-    login: [authPerIp, failuresPerAccountAndIp, failingIpsPastCeiling, failuresPerAccount],
+    login: countingThrottledLogins(metrics, [authPerIp, failuresPerAccountAndIp, failingIpsPastCeiling, failuresPerAccount]),
     register: [authPerIp, registrationsPerIp],
     passwordCheck: [passwordChecksPerUser],
     shutdown() {

@@ -3,6 +3,7 @@ import { createAdminApiController } from '../controllers/api/admin.api.controlle
 import { createArticlesApiController } from '../controllers/api/articles.api.controller';
 import { createAuthApiController } from '../controllers/api/auth.api.controller';
 import { createMeApiController } from '../controllers/api/me.api.controller';
+import { createOpenApiController } from '../controllers/api/openapi.api.controller';
 import { notFound } from '../middleware/not-found';
 import { requireRole, requireUser } from '../middleware/require-auth';
 import { validate, validateQuery } from '../middleware/validate';
@@ -17,6 +18,7 @@ export function apiRoutes(ctx: AppContext): Router {
   const me = createMeApiController(ctx);
   const admin = createAdminApiController(ctx);
   const articles = createArticlesApiController(ctx);
+  const openApi = createOpenApiController(ctx);
   const limits = ctx.rateLimits;
   const router = Router();
   router.post('/auth/register', limits.register, validate(...registerApi), auth.register);
@@ -28,6 +30,7 @@ export function apiRoutes(ctx: AppContext): Router {
   router.get('/admin/users', requireRole('admin'), validateQuery(...userListQuery), admin.users);
   router.get('/articles', requireRole('reader'), validateQuery(pageQuery()), articles.index);
   router.get('/articles/:id', requireRole('reader'), articleIdParam, articles.show);
+  router.get('/openapi.json', openApi.show);
   router.use(notFound);
   return router;
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/knex';
 import { isUniqueViolation, uniqueViolationColumn } from '../db/knex';
 import { ConflictError, UnauthorizedError, ValidationError, FieldErrors } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
+import { loginCounter, Metrics } from '../lib/metrics';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Users from '../models/user.model';
 import type { AuditService } from './audit.service';
@@ -46,10 +47,13 @@ export function createAuthService(deps: {
   audit: AuditService;
   clock: Clock;
   verification: VerificationService;
+  metrics: Metrics;
   /** REQUIRE_VERIFIED_EMAIL: an unconfirmed address may register but not sign in. */
   requireVerifiedEmail: boolean;
 }): AuthService {
   const { db, passwords, sessions, audit, clock, verification, requireVerifiedEmail } = deps;
+  const logins = loginCounter(deps.metrics);
+  const registrations = deps.metrics.counter('gatehouse_registrations_total', 'Accounts created (form, API and the command line)');
 
   async function takenFields(username: string, email: string): Promise<FieldErrors> {
     const fields: FieldErrors = {};
@@ -100,6 +104,7 @@ export function createAuthService(deps: {
         const column = uniqueViolationColumn(error, ['username', 'email']);
         throw new ConflictError(column === 'email' ? { email: AUTH_MESSAGES.emailTaken } : { username: AUTH_MESSAGES.usernameTaken });
       }
+      registrations.inc();
       return user;
     },
 
@@ -119,14 +124,18 @@ export function createAuthService(deps: {
       const passwordOk = user ? await passwords.verify(password, user.password_hash) : await passwords.verifyAgainstDummy(password);
       if (!user || !passwordOk || !user.is_active) {
         await audit.record('login_failed', { userId: user?.id ?? null, meta, details: { reason: !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive' } });
+        logins.inc({ outcome: 'wrong_credentials' });
         throw new UnauthorizedError(AUTH_MESSAGES.invalidCredentials, 'invalid_credentials');
       }
       // Only after the right password: a wrong one gets the single answer above, verified or not.
       if (requireVerifiedEmail && !user.is_verified) {
         await audit.record('login_failed', { userId: user.id, meta, details: { reason: 'unverified' } });
+        logins.inc({ outcome: 'unverified' });
         throw new EmailNotVerifiedError(user.email);
       }
-      return signIn(user, meta);
+      const signedIn = await signIn(user, meta);
+      logins.inc({ outcome: 'success' });
+      return signedIn;
     },
   };
   return service;

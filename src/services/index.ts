@@ -4,6 +4,7 @@ import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
 import type { Logger } from 'pino';
 import { createLogger } from '../lib/logger';
+import { createMetrics, Metrics } from '../lib/metrics';
 import { createAdminService } from './admin.service';
 import { createArticleService } from './article.service';
 import { createAuditService } from './audit.service';
@@ -41,23 +42,26 @@ function accountChangesFor(shared: SharedState, logger: Logger): AccountChanges 
 }
 
 /** Wires every service once per app. Controllers receive this object, never the database. */
-export function createServices(config: Config, db: Db, keys: SigningKeys, clock: Clock, logger = createLogger(config), shared: SharedState = {}) {
+export function createServices(
+  config: Config, db: Db, keys: SigningKeys, clock: Clock, logger = createLogger(config), metrics: Metrics = createMetrics(), shared: SharedState = {},
+) {
   const audit = createAuditService(db, clock);
   const passwords = createPasswordService(config.passwords.bcryptCost);
   const tokens = createTokenService(config.jwt, keys, clock);
   const accountChanges = accountChangesFor(shared, logger);
-  const sessions = createSessionService({ db, tokens, audit, clock, jwt: config.jwt, changes: accountChanges });
+  const sessions = createSessionService({ db, tokens, audit, clock, jwt: config.jwt, changes: accountChanges, metrics });
   const throttles = createThrottleFactory({ clock, logger, redis: shared.redis, prefix: `${shared.prefix ?? DEFAULT_REDIS_PREFIX}throttle:` });
   // Mail, and the account lookups of the public mail forms, are done after commit (see outbox.ts).
-  const outbox = createOutbox({ db, clock, logger, options: { retryForSeconds: config.mail.retryForSeconds } });
+  const outbox = createOutbox({ db, clock, logger, metrics, options: { retryForSeconds: config.mail.retryForSeconds } });
+  metrics.gauge('gatehouse_mail_outbox_depth', 'Outbox rows still to be done (mail, and the jobs behind the public mail forms)', () => outbox.depth());
   const mail = createMailService({ config, outbox, logger });
   const verification = createVerificationService({ db, mail, outbox, throttles, audit, clock, accountChanged: sessions.forgetCachedState });
   const passwordReset = createPasswordResetService({ db, passwords, sessions, mail, outbox, throttles, audit, clock });
-  const auth = createAuthService({ db, passwords, sessions, audit, clock, verification, requireVerifiedEmail: config.accounts.requireVerifiedEmail });
+  const auth = createAuthService({ db, passwords, sessions, audit, clock, verification, metrics, requireVerifiedEmail: config.accounts.requireVerifiedEmail });
   const users = createUserService({ db, passwords, sessions, audit, clock, verification });
   const articles = createArticleService({ db, clock });
   const admin = createAdminService({ db, sessions, audit, clock });
-  return { audit, passwords, tokens, sessions, accountChanges, auth, users, articles, admin, outbox, mail, verification, passwordReset };
+  return { audit, passwords, tokens, sessions, accountChanges, auth, users, articles, admin, outbox, mail, verification, passwordReset, metrics };
 }
 
 export type Services = ReturnType<typeof createServices>;

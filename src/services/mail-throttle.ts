@@ -20,8 +20,11 @@ export type ThrottleFactory = (name: string, limit: number, windowSeconds: numbe
 
 const MAX_KEYS = 50_000;
 
-/** In this process's memory, on the injected clock (so tests can move time). */
-export function createMemoryThrottle(clock: Clock, limit: number, windowSeconds: number): Throttle {
+/**
+ * In this process's memory, on the injected clock (so tests can move time). `name` is the
+ * limiter's name in the metrics (gatehouse_rate_limit_refusals_total).
+ */
+export function createMemoryThrottle(clock: Clock, limit: number, windowSeconds: number, name: string): Throttle {
   const windows = new Map<string, { count: number; resetAt: number }>();
 
   function sweep(now: number): void {
@@ -38,7 +41,7 @@ export function createMemoryThrottle(clock: Clock, limit: number, windowSeconds:
         window = { count: 0, resetAt: now + windowSeconds * 1000 };
         windows.set(key, window);
       }
-      if (window.count >= limit) throw new TooManyRequestsError(Math.ceil((window.resetAt - now) / 1000), message);
+      if (window.count >= limit) throw new TooManyRequestsError(Math.ceil((window.resetAt - now) / 1000), message, name);
       window.count += 1;
     },
   };
@@ -48,14 +51,14 @@ export function createMemoryThrottle(clock: Clock, limit: number, windowSeconds:
  * In Redis, shared by every instance, through the rate limiter's store: if Redis fails, each
  * instance counts in its own memory until it is back (the reasoning is in lib/redis.ts).
  */
-export function createSharedThrottle(store: RedisWithMemoryFallbackStore, limit: number, windowSeconds: number): Throttle {
+export function createSharedThrottle(store: RedisWithMemoryFallbackStore, limit: number, windowSeconds: number, name: string): Throttle {
   store.init({ windowMs: windowSeconds * 1000 } as Options);
   return {
     async hit(key, message) {
       const { totalHits, resetTime } = await store.increment(key);
       if (totalHits <= limit) return;
       const retryAfter = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : windowSeconds;
-      throw new TooManyRequestsError(Math.max(1, retryAfter), message);
+      throw new TooManyRequestsError(Math.max(1, retryAfter), message, name);
     },
   };
 }
@@ -63,8 +66,8 @@ export function createSharedThrottle(store: RedisWithMemoryFallbackStore, limit:
 export function createThrottleFactory(deps: { clock: Clock; logger: Logger; redis?: RedisCommander; prefix: string }): ThrottleFactory {
   const { clock, logger, redis, prefix } = deps;
   return (name, limit, windowSeconds) => (redis
-    ? createSharedThrottle(new RedisWithMemoryFallbackStore(redis, `${prefix}${name}:`, logger), limit, windowSeconds)
-    : createMemoryThrottle(clock, limit, windowSeconds));
+    ? createSharedThrottle(new RedisWithMemoryFallbackStore(redis, `${prefix}${name}:`, logger), limit, windowSeconds, name)
+    : createMemoryThrottle(clock, limit, windowSeconds, name));
 }
 
 /** Addresses are kept as digests, so the throttle's memory is no list of who asked for what. */

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { Db, engineOf } from '../db/knex';
 import type { Clock } from '../lib/clock';
+import type { Metrics } from '../lib/metrics';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Rows from '../models/outbox.model';
 
@@ -73,8 +74,11 @@ export function describeFailure(error: unknown): string {
   return text.replace(/[^\s<>"'@]+@[^\s<>"']+/g, '[address]').slice(0, 300);
 }
 
-export function createOutbox(deps: { db: Db; clock: Clock; logger: Logger; options: OutboxOptions }): Outbox {
-  const { db, clock, logger } = deps;
+export function createOutbox(deps: { db: Db; clock: Clock; logger: Logger; metrics: Metrics; options: OutboxOptions }): Outbox {
+  const { db, clock, logger, metrics } = deps;
+  const failures = metrics.counter('gatehouse_mail_send_failures_total', 'Outbox rows (mail, mail-form jobs) that failed an attempt, by what happened next', {
+    outcome: ['will_retry', 'given_up'],
+  });
   const { retryForSeconds, pollMs = 1000, concurrency = 2, leaseMs = 120_000 } = deps.options;
   const handlers = new Map<string, OutboxHandler>();
   const locksRows = engineOf(db) === 'mysql';
@@ -116,11 +120,13 @@ export function createOutbox(deps: { db: Db; clock: Clock; logger: Logger; optio
     const context = { outbox: row.id, kind: row.kind, template: row.template ?? undefined, attempts, reason };
     if (now.getTime() - row.created_at.getTime() >= retryForSeconds * 1000) {
       await Rows.recordOutcome(trx, row.id, claim, { status: 'failed', attempts, lastError: reason, now });
+      failures.inc({ outcome: 'given_up' });
       logger.error(context, 'outbox row given up: kept as failed for inspection');
       return;
     }
     const availableAt = new Date(now.getTime() + retryDelayMs(attempts));
     await Rows.recordOutcome(trx, row.id, claim, { status: 'pending', attempts, availableAt, lastError: reason, now });
+    failures.inc({ outcome: 'will_retry' });
     logger.warn({ ...context, retryAt: availableAt.toISOString() }, 'outbox row failed: will retry');
   }
 

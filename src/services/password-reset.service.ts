@@ -52,8 +52,8 @@ export function createPasswordResetService(deps: {
   clock: Clock;
 }): PasswordResetService {
   const { db, passwords, sessions, mail, outbox, throttles, audit, clock } = deps;
-  const perAddress = throttles('reset-address', PER_ADDRESS.limit, PER_ADDRESS.windowSeconds);
-  const perIp = throttles('reset-ip', PER_IP.limit, PER_IP.windowSeconds);
+  const perAddress = throttles('forgot-address', PER_ADDRESS.limit, PER_ADDRESS.windowSeconds);
+  const perIp = throttles('forgot-ip', PER_IP.limit, PER_IP.windowSeconds);
 
   /** The job behind a forgot-password answer: the token, its audit event and its mail commit together. */
   async function sendLink(email: string, meta: RequestMeta, trx: Db): Promise<void> {

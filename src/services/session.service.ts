@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Config } from '../config/env';
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
+import type { Metrics } from '../lib/metrics';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Sessions from '../models/refresh-session.model';
 import { bumpTokenVersion, findUserById, findUserByPublicId, UserRow } from '../models/user.model';
@@ -74,8 +75,12 @@ export function createSessionService(deps: {
   clock: Clock;
   jwt: Config['jwt'];
   changes: AccountChanges;
+  metrics: Metrics;
 }): SessionService {
   const { db, tokens, audit, clock, jwt, changes } = deps;
+  const refreshes = deps.metrics.counter('gatehouse_refreshes_total', 'Refresh token presentations (API and silent cookie refresh), by outcome', {
+    outcome: ['rotated', 'grace_reuse', 'reuse_detected', 'invalid'],
+  });
   const accessCheck = createAccessCheck(db, clock);
   changes.subscribe(accessCheck.forget);
 
@@ -133,7 +138,10 @@ export function createSessionService(deps: {
       try {
         claims = tokens.verifyRefreshToken(refreshToken);
       } catch (error) {
-        if (error instanceof TokenError) throw new SessionError('invalid');
+        if (error instanceof TokenError) {
+          refreshes.inc({ outcome: 'invalid' });
+          throw new SessionError('invalid');
+        }
         throw error;
       }
       const jtiHash = hashJti(claims.jti);
@@ -149,12 +157,13 @@ export function createSessionService(deps: {
         const claimed = row.used_at === null && (await Sessions.claimRefreshSession(trx, row.id, signed.jtiHash, now));
         const usedAt = claimed ? null : (row.used_at ?? now);
         if (usedAt === null || now.getTime() - usedAt.getTime() <= jwt.reuseGraceSeconds * 1000) {
-          return { kind: 'rotated' as const, pair: await storePair(trx, signed, user.id, row.family_created_at, meta) };
+          return { kind: claimed ? 'rotated' as const : 'grace_reuse' as const, pair: await storePair(trx, signed, user.id, row.family_created_at, meta) };
         }
         return { kind: 'reused' as const, userId: user.id, familyId: row.family_id };
       });
 
-      if (outcome.kind === 'rotated') return outcome.pair;
+      refreshes.inc({ outcome: outcome.kind === 'reused' ? 'reuse_detected' : outcome.kind });
+      if (outcome.kind === 'rotated' || outcome.kind === 'grace_reuse') return outcome.pair;
       if (outcome.kind === 'reused') {
         await db.transaction(async (trx) => {
           await Sessions.revokeFamily(trx, outcome.familyId, 'reuse', clock.now(), outcome.userId);

@@ -87,10 +87,10 @@ export async function checkSendLimits(db: Db, clock: Clock, userId: number, purp
   const issued = await Tokens.listIssueTimes(db, userId, purpose, new Date(now - 3600_000));
   const newest = issued[0];
   if (newest && now - newest.getTime() < limits.minIntervalSeconds * 1000) {
-    throw new TooManyRequestsError(Math.ceil((newest.getTime() + limits.minIntervalSeconds * 1000 - now) / 1000), limits.message);
+    throw new TooManyRequestsError(Math.ceil((newest.getTime() + limits.minIntervalSeconds * 1000 - now) / 1000), limits.message, 'user-mail');
   }
   const oldestCounted = issued[limits.perHour - 1];
   if (oldestCounted) {
-    throw new TooManyRequestsError(Math.max(1, Math.ceil((oldestCounted.getTime() + 3600_000 - now) / 1000)), limits.message);
+    throw new TooManyRequestsError(Math.max(1, Math.ceil((oldestCounted.getTime() + 3600_000 - now) / 1000)), limits.message, 'user-mail');
   }
 }

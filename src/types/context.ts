@@ -1,6 +1,7 @@
 import type { Config } from '../config/env';
 import type { SigningKeys } from '../config/keys';
 import type { Db } from '../db/knex';
+import type { Readiness } from '../lib/readiness';
 import type { RateLimits } from '../middleware/rate-limit';
 import type { Services } from '../services';
 
@@ -11,4 +12,5 @@ export interface AppContext {
   keys: SigningKeys;
   services: Services;
   rateLimits: RateLimits;
+  readiness: Readiness;
 }

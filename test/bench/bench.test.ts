@@ -70,7 +70,7 @@ describe('npm run bench', () => {
 describe('the bench\'s options', () => {
   it('default to the issue\'s: 10 s, 50 connections, 3 repetitions, every target', () => {
     const opts = parseBenchArgs([], {});
-    expect(opts).toMatchObject({ durationS: 10, connections: 50, reps: 3, interleaveRounds: 6, bcryptCost: 12 });
+    expect(opts).toMatchObject({ durationS: 10, connections: 50, reps: 3, interleaveRounds: 6, bcryptCost: 12, gatehouse: 'dist' });
     expect([...opts.only]).toEqual(['hello', 'floor', 'bcrypt', 'me', 'home', 'api-me', 'login', 'refresh', 'long']);
   });
 
@@ -80,6 +80,7 @@ describe('the bench\'s options', () => {
     [['--connections', 'many'], /--connections must be a number/],
     [['--only', 'me,nope'], /--only: unknown target "nope"/],
     [['--loader', 'esm'], /--loader must be import or require/],
+    [['--gatehouse', 'ts'], /--gatehouse must be dist or src/],
   ])('refuse %j with a message saying what is wrong', (argv, message) => {
     expect(() => parseBenchArgs(argv, {})).toThrow(message);
   });

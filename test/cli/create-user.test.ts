@@ -7,6 +7,7 @@ import { ROOT_DIR } from '../../src/config/env';
 import { createDb, Db } from '../../src/db/knex';
 import { makeTestApp } from '../helpers/make-app';
 import { createScratchMysqlDatabase, describeMysql, ScratchDatabase } from '../helpers/mysql';
+import { entryArgs } from '../helpers/entry';
 
 /**
  * `npm run user:create` as an operator runs it: the real command in a child process, with
@@ -28,7 +29,7 @@ afterAll(() => { fs.rmSync(workDir, { recursive: true, force: true }); });
 
 function createUserCommand(databaseUrl: string, args: string[], stdin: string | null): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/cli/create-user.ts', ...args], {
+    const child = spawn(process.execPath, [...entryArgs('src/cli/create-user.ts'), ...args], {
       cwd: ROOT_DIR,
       env: {
         PATH: process.env.PATH,
@@ -157,7 +158,7 @@ const hasScript = fs.existsSync('/usr/bin/script');
 
 /** Runs the command on a pseudo-terminal, answering each prompt as it appears, as a person types. */
 function createUserOnTerminal(databaseUrl: string, args: string[], answers: string[]): Promise<Run> {
-  const command = ['npx', 'tsx', 'src/cli/create-user.ts', ...args].map((part) => `'${part.replace(/'/g, "'\\''")}'`).join(' ');
+  const command = [process.execPath, ...entryArgs('src/cli/create-user.ts'), ...args].map((part) => `'${part.replace(/'/g, "'\\''")}'`).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', command, '/dev/null'], {
       cwd: ROOT_DIR,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT_DIR } from '../../src/config/env';
 import { keysFromPem } from '../../src/config/keys';
+import { entryArgs } from '../helpers/entry';
 
 jest.setTimeout(60_000);
 
@@ -13,7 +14,7 @@ afterAll(() => { fs.rmSync(workDir, { recursive: true, force: true }); });
 
 /** Runs a command the way `npm run` does, with only the variables given (no .env of the developer's). */
 function run(script: string, env: Record<string, string>) {
-  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', script], {
+  const result = spawnSync(process.execPath, entryArgs(script), {
     cwd: ROOT_DIR,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',

@@ -4,13 +4,14 @@ import path from 'node:path';
 import { ROOT_DIR } from '../../src/config/env';
 import { keysFromPem } from '../../src/config/keys';
 import { parsePreviousKeyFile } from '../../src/config/previous-keys';
+import { entryArgs } from '../helpers/entry';
 import { KeyDir, makeKeyDir } from '../helpers/key-dir';
 
 jest.setTimeout(60_000);
 
 /** Runs a command the way `npm run` does, with only the variables given (no .env of the developer's). */
 function run(script: string, args: string[], env: Record<string, string>) {
-  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
+  const result = spawnSync(process.execPath, [...entryArgs(script), ...args], {
     cwd: ROOT_DIR,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',

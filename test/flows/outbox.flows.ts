@@ -109,6 +109,10 @@ export function defineOutboxFlows(setup: (options: TestAppOptions) => Promise<Te
     expect(JSON.stringify(errors)).not.toContain(user.email);
     expect(smtp.mailsTo(user.email).filter((mail) => mail.subject === RESET_SUBJECT)).toEqual([]);
     expect(await t.app.services.outbox.depth()).toBe(0);
+    const scrape = (await request(t.app).get('/metrics')).text;
+    expect(scrape).toMatch(/^gatehouse_mail_send_failures_total\{outcome="given_up"\} 1$/m);
+    expect(Number(/^gatehouse_mail_send_failures_total\{outcome="will_retry"\} (\d+)$/m.exec(scrape)?.[1])).toBeGreaterThanOrEqual(3);
+    expect(scrape).toMatch(/^gatehouse_mail_outbox_depth 0$/m);
   });
 
   test('a row held by a sender that died is done by the next one, once', async () => {

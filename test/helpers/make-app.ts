@@ -6,6 +6,7 @@ import { generateKeyPairPem, keysFromPem, keysFromSecret, SigningKeys } from '..
 import { createDb } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrate';
 import type { Clock } from '../../src/lib/clock';
+import type { Readiness } from '../../src/lib/readiness';
 
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
@@ -62,6 +63,8 @@ export interface TestAppOptions {
   keys?: SigningKeys;
   db?: Knex;
   logger?: Logger;
+  /** As server.ts flips it; without one the app is ready at once. */
+  readiness?: Readiness;
 }
 
 /** A real app on a fresh, migrated database (in-memory SQLite unless DATABASE_URL says otherwise). */
@@ -73,7 +76,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const db = options.db ?? createDb(config.database.url, config.rootDir);
   await migrateLatest(db, config.rootDir);
   const clock = options.clock ?? createTestClock();
-  const app = createApp({ config, db, keys, clock, ...(options.logger ? { logger: options.logger } : {}) });
+  const app = createApp({ config, db, keys, clock, readiness: options.readiness, ...(options.logger ? { logger: options.logger } : {}) });
   // The outbox first: a sender still at work must not find its pool gone.
   const close = async () => {
     await app.services.outbox.stop();

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import jwt from 'jsonwebtoken';
 import { ROOT_DIR } from '../../src/config/env';
+import { entryArgs } from '../helpers/entry';
 import { KeyDir, makeKeyDir } from '../helpers/key-dir';
 import { logLines, ServerProcess, startServer } from './server-process';
 
@@ -57,7 +58,7 @@ describe('two server processes sharing one key directory', () => {
     expect(kidOf(sessions[1]!.access_token)).toBe(oldKid);
     for (const server of servers) expect(server.output()).toContain(`(kid ${oldKid})`);
 
-    const rotation = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'src/cli/keys-rotate.ts'], {
+    const rotation = spawnSync(process.execPath, entryArgs('src/cli/keys-rotate.ts'), {
       cwd: ROOT_DIR, encoding: 'utf8', env: { PATH: process.env.PATH, NODE_ENV: 'development', ...keyDir.env },
     });
     expect(rotation.stderr).toBe('');

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT_DIR } from '../../src/config/env';
+import { entryArgs } from '../helpers/entry';
 
 /** A free loopback port: the server is told which one to use (PORT=0 would not be announced back). */
 export async function freePort(): Promise<number> {
@@ -24,13 +25,15 @@ export interface ServerProcess {
 }
 
 /**
- * The real server (`node --require tsx/cjs src/server.ts`, as npm start runs it) on a free port, a temp SQLite file and
- * keys in a temp dir, as `npm start` would run it. Resolves once it announces where it listens.
+ * The real server (`node --require tsx/cjs src/server.ts`, or `node dist/server.js` as npm start runs it under
+ * TEST_AGAINST_DIST=1) on a free port, a temp SQLite file and
+ * keys in a temp dir, as `npm start` would run it. Resolves once it announces it is ready to serve
+ * (or, with `waitFor`, once its output holds that text).
  */
-export async function startServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string> = {}, nodeArgs: string[] = [], waitFor = 'Gatehouse listening'): Promise<ServerProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-proc-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...entryArgs('src/server.ts')], {
     cwd: ROOT_DIR,
     env: {
       PATH: process.env.PATH ?? '',
@@ -56,7 +59,7 @@ export async function startServer(env: Record<string, string> = {}, nodeArgs: st
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const until = Date.now() + 20_000;
-  while (!output.includes('Gatehouse listening')) {
+  while (!output.includes(waitFor)) {
     if (child.exitCode !== null || Date.now() > until) {
       cleanup();
       throw new Error(`server did not start:\n${output}`);

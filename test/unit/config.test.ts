@@ -37,7 +37,7 @@ describe('loadConfig defaults', () => {
   it('with an empty environment, gives every default in SPEC.md', () => {
     const config = loadConfig({}, emptyRoot);
     expect(config.env).toBe('development');
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000, workers: 1 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000, workers: 1, drainSeconds: 0 });
     expect(config.database.url).toBe('sqlite:./data/gatehouse.sqlite');
     expect(config.jwt).toMatchObject({
       algorithm: 'RS256',
@@ -100,6 +100,10 @@ describe('loadConfig problems', () => {
     ['WEB_CONCURRENCY', '2'],
     ['MAIL_RETRY_FOR', '10s'],
     ['MAIL_RETRY_FOR', 'a while'],
+    ['SHUTDOWN_DRAIN_DELAY', 'a while'],
+    ['SHUTDOWN_DRAIN_DELAY', '2m'],
+    ['METRICS_TOKEN', 'too-short'],
+    ['METRICS_TOKEN', 'a token with spaces in it, long enough'],
   ])('refuses %s=%s with one message naming the variable', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -239,6 +243,15 @@ describe('durations', () => {
   it('feeds the token lifetimes and the reuse grace', () => {
     const config = loadConfig({ ACCESS_TOKEN_TTL: '5m', REFRESH_TOKEN_TTL: '1d', REFRESH_REUSE_GRACE: '0' }, emptyRoot);
     expect(config.jwt).toMatchObject({ accessTtlSeconds: 300, refreshTtlSeconds: 86400, reuseGraceSeconds: 0 });
+  });
+
+  it('reads METRICS_TOKEN, unset by default', () => {
+    expect(loadConfig({}, emptyRoot).metrics.token).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'abcdefghijklmnopqrstuvwx0123' }, emptyRoot).metrics.token).toBe('abcdefghijklmnopqrstuvwx0123');
+  });
+
+  it('reads SHUTDOWN_DRAIN_DELAY as the seconds /readyz drains before the server closes', () => {
+    expect(loadConfig({ SHUTDOWN_DRAIN_DELAY: '15s' }, emptyRoot).server.drainSeconds).toBe(15);
   });
 
   it('refuses a zero access token lifetime', () => {

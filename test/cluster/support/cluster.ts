@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { ROOT_DIR } from '../../../src/config/env';
 import { generateKeyPairPem } from '../../../src/config/keys';
 import { createDb } from '../../../src/db/knex';
+import { entryArgs } from '../../helpers/entry';
 import { createScratchMysqlDatabase, ScratchDatabase, TEST_MYSQL_URL } from '../../helpers/mysql';
 import { startSmtpServer, TestSmtp } from '../../helpers/smtp';
 import { freePort } from '../../process/server-process';
@@ -64,7 +65,7 @@ async function until(what: string, probe: () => Promise<boolean> | boolean, time
   }
 }
 
-/** One Gatehouse instance: `node --require tsx/cjs src/server.ts` in production mode, on its own port. */
+/** One Gatehouse instance, as `npm start` runs it (see test/helpers/entry.ts), in production mode, on its own port. */
 export interface Instance {
   readonly name: string;
   readonly port: number;
@@ -85,7 +86,7 @@ function instance(name: string, port: number, env: NodeJS.ProcessEnv): Instance 
     output: () => previousOutput + (child?.output() ?? ''),
     async start() {
       if (child) previousOutput += child.output();
-      const started = run(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], { ...env, PORT: String(port) });
+      const started = run(process.execPath, entryArgs('src/server.ts'), { ...env, PORT: String(port) });
       child = started;
       await until(`instance ${name} to listen`, () => {
         if (started.process.exitCode !== null) throw new Error(`instance ${name} exited:\n${started.output()}`);
@@ -179,7 +180,7 @@ async function startNginx(dir: string, site: string): Promise<{ stop(): Promise<
 
 /** A project command (`src/cli/NAME.ts`) run as `npm run` runs it, with the instances' environment. */
 export function runCli(name: string, args: string[], env: NodeJS.ProcessEnv): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', `src/cli/${name}.ts`, ...args], { cwd: ROOT_DIR, env, encoding: 'utf8' });
+  return execFileSync(process.execPath, [...entryArgs(`src/cli/${name}.ts`), ...args], { cwd: ROOT_DIR, env, encoding: 'utf8' });
 }
 
 export interface Cluster {
