@@ -7,25 +7,30 @@ import { createClient } from 'redis';
  */
 export type RedisClient = ReturnType<typeof createRedisClient>;
 
-/**
- * A client for the rate-limit counters. Commands fail at once while disconnected (no offline
- * queue, which would hold logins until Redis returned), and the client keeps reconnecting in
- * the background with a capped back-off. One warning per outage, one line when it is over.
- */
 const SOCKET = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000) };
 
-export function createRedisClient(url: string, logger: Logger) {
-  const client = createClient({ url, disableOfflineQueue: true, socket: SOCKET });
+/** One warning when a connection is lost (however many errors follow), one line when it is back. */
+function logOutages(client: { on(event: 'error' | 'ready', listener: (error: Error) => void): unknown }, logger: Logger, lost: string, back: string): void {
   let down = false;
   client.on('error', (error: Error) => {
     if (down) return;
     down = true;
-    logger.warn({ err: error }, 'redis unreachable: rate limits fall back to this process\'s memory');
+    logger.warn({ err: error }, lost);
   });
   client.on('ready', () => {
-    if (down) logger.info('redis reachable again: rate limits are shared again');
+    if (down) logger.info(back);
     down = false;
   });
+}
+
+/**
+ * A client for the shared counters and for publishing. Commands fail at once while disconnected
+ * (no offline queue, which would hold logins until Redis returned), and the client keeps
+ * reconnecting in the background with a capped back-off.
+ */
+export function createRedisClient(url: string, logger: Logger) {
+  const client = createClient({ url, disableOfflineQueue: true, socket: SOCKET });
+  logOutages(client, logger, 'redis unreachable: rate limits fall back to this process\'s memory', 'redis reachable again: rate limits are shared again');
   return client;
 }
 
@@ -36,16 +41,9 @@ export function createRedisClient(url: string, logger: Logger) {
  */
 export function createRedisSubscriber(url: string, logger: Logger) {
   const subscriber = createClient({ url, pingInterval: 5000, socket: SOCKET });
-  let down = false;
-  subscriber.on('error', (error: Error) => {
-    if (down) return;
-    down = true;
-    logger.warn({ err: error }, 'redis subscription lost: other instances\' account changes show here within 1 s (the cache\'s lifetime)');
-  });
-  subscriber.on('ready', () => {
-    if (down) logger.info('redis subscription back: other instances\' account changes show here at once again');
-    down = false;
-  });
+  logOutages(subscriber, logger,
+    'redis subscription lost: other instances\' account changes show here within 1 s (the cache\'s lifetime)',
+    'redis subscription back: other instances\' account changes show here at once again');
   return subscriber;
 }
 
