@@ -36,6 +36,8 @@ export interface AppOptions {
   redis?: RedisCommander;
   /** Redis key prefix for those counters, e.g. one per test run. */
   rateLimitPrefix?: string;
+  /** DATA_ENCRYPTION_KEY, decoded (config/data-key.ts); read from the configuration when absent. */
+  dataKey?: Buffer;
 }
 
 export type GatehouseApp = Express & { services: Services };
@@ -44,8 +46,8 @@ export type GatehouseApp = Express & { services: Services };
  * Builds the Express app and never listens: server.ts runs it, tests drive it with supertest.
  * The order of the middleware is the security model, top to bottom.
  */
-export function createApp({ config, db, keys, clock = systemClock, logger = createLogger(config), redis, rateLimitPrefix }: AppOptions): GatehouseApp {
-  const services = createServices(config, db, keys, clock, logger);
+export function createApp({ config, db, keys, clock = systemClock, logger = createLogger(config), redis, rateLimitPrefix, dataKey }: AppOptions): GatehouseApp {
+  const services = createServices(config, db, keys, clock, logger, dataKey);
   const rateLimits = createRateLimits({ config, logger, redis, prefix: rateLimitPrefix });
   const ctx: AppContext = { config, db, keys, services, rateLimits };
   const csrf = createCsrf(config, keys);

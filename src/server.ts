@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { Config, ConfigError, loadConfig, loadDotEnv } from './config/env';
+import { loadDataKey } from './config/data-key';
 import { loadKeys } from './config/keys';
 import { createDb, describeDatabase } from './db/knex';
 import { migrateLatest } from './db/migrate';
@@ -22,12 +23,13 @@ async function main(): Promise<void> {
   // it only counts in the environment the process starts with (see lib/threadpool.ts).
   logger.info({ threadpool: libuvPoolSize(), bcryptSlots: bcryptSlots() }, 'libuv thread pool: bcrypt holds at most bcryptSlots threads');
   const keys = loadKeys(config, { generateIfMissing: !config.isProduction });
+  const dataKey = loadDataKey(config, { generateIfMissing: !config.isProduction });
   const db = createDb(config.database.url, config.rootDir);
   const applied = await migrateLatest(db, config.rootDir);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
   const redis = config.redis.url ? openRedis(config.redis.url, logger) : undefined;
-  const app = createApp({ config, db, keys, logger, redis: redis?.client });
+  const app = createApp({ config, db, keys, logger, redis: redis?.client, dataKey });
   // Built now rather than inside the first login or registration (see PasswordService.warmUp).
   app.services.passwords.warmUp().catch((error) => logger.warn({ err: error }, 'password service warm-up failed'));
   const server = createHttpServer(app);

@@ -3,6 +3,7 @@ import ejs from 'ejs';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
+import type { Db } from '../db/knex';
 import { createOutboxTransport } from './mail-outbox';
 import type { TaskQueue } from './mail-queue';
 
@@ -14,6 +15,7 @@ export const MAIL_SUBJECTS = {
   'email-in-use': 'Someone tried to use this email address',
   'password-reset': 'Reset your password',
   'password-reset-done': 'Your password was reset',
+  'security-notice': 'A security setting of your account changed',
 } as const;
 
 export type MailTemplate = keyof typeof MAIL_SUBJECTS;
@@ -30,7 +32,7 @@ export interface MailService {
    * failure is logged, never shown. So a slow or broken mail server cannot stall a request or
    * tell a visitor anything.
    */
-  send(mail: OutgoingMail): void;
+  send(mail: OutgoingMail, trx?: Db): void;
   /** An absolute link into the app, built from APP_URL. */
   link(pathname: string, query?: Record<string, string>): string;
   /** 'smtp' or 'outbox', for the start-up banner and /dev/mail. */
