@@ -56,6 +56,7 @@ export async function apiLogin(t: TestApp, user: Pick<UserFixture, 'username' | 
  * then pass for ten minutes of the test clock.
  */
 export async function confirmIdentity(browser: Browser, password: string): Promise<void> {
-  const res = await browser.submit('/me/confirm', { current_password: password, return_to: '/me' }, '/me/confirm');
+  await browser.get('/me/confirm');
+  const res = await browser.submit('/me/confirm', { current_password: password, return_to: '/me' });
   if (res.status !== 303) throw new Error(`confirming failed with ${res.status}`);
 }
