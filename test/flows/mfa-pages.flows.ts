@@ -126,7 +126,7 @@ export function defineMfaPageFlows(setup: () => Promise<{ t: TestApp; smtp: Test
       await browser.get('/auth/login?next=/articles');
       const first = await browser.submit('/auth/login', { login: user.username, password: user.password, next: '/articles' });
       expect(first.headers.location).toBe('/auth/mfa?next=%2Farticles');
-      const prompt = await browser.get(first.headers.location);
+      const prompt = await browser.get(first.headers.location!);
       expect(prompt.text).toContain('name="next" value="/articles"');
       const res = await browser.submit('/auth/mfa', { code: totpCode(secret, t.clock), next: '/articles' });
       expect(res.status).toBe(303);

@@ -24,7 +24,7 @@ async function confirmOnPage(browser: Browser, page: Response, proof: Record<str
   const fields = { ...heldOn(page), ...proof };
   const confirm = await browser.submit('/me/confirm', fields);
   if (confirm.status !== 307) return { confirm };
-  return { confirm, resumed: await browser.submit(confirm.headers.location, fields) };
+  return { confirm, resumed: await browser.submit(confirm.headers.location!, fields) };
 }
 
 /**
@@ -130,7 +130,7 @@ export function defineSudoFlows(setup: () => Promise<{ t: TestApp; smtp: TestSmt
       const res = await browser.get('/me/security/passkeys/new');
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe('/me/confirm?return_to=%2Fme%2Fsecurity%2Fpasskeys%2Fnew');
-      const page = await browser.get(res.headers.location);
+      const page = await browser.get(res.headers.location!);
       const { confirm } = await confirmOnPage(browser, page, { current_password: user.password });
       expect(confirm.status).toBe(303);
       expect(confirm.headers.location).toBe('/me/security/passkeys/new');
