@@ -27,7 +27,9 @@ function recoveryCodeField(): ValidationChain {
 /** Exactly one of the authenticator code and a recovery code (or, where `passkey` allows it, a passkey's answer instead). */
 function oneCode(options: { passkey: boolean } = { passkey: false }): ValidationChain {
   return body('code').custom((_value, { req }) => {
-    if (options.passkey && typeof req.body?.passkey_response === 'string' && req.body.passkey_response !== '') return true;
+    // By now a passkey answer has been parsed into an object (passkeyResponseField comes first).
+    const passkey = req.body?.passkey_response;
+    if (options.passkey && ((typeof passkey === 'string' && passkey !== '') || (passkey && typeof passkey === 'object'))) return true;
     const given = ['code', 'recovery_code'].filter((field) => typeof req.body?.[field] === 'string' && req.body[field].trim() !== '');
     if (given.length !== 1) throw new Error(MFA_MESSAGES.codeOrRecoveryCode);
     return true;
@@ -88,7 +90,8 @@ export const confirmForm = [
   returnToField(),
   optionalText('held', 8192),
   body('current_password').custom((_value, { req }) => {
-    const given = ['current_password', 'code', 'passkey_response'].some((field) => typeof req.body?.[field] === 'string' && req.body[field] !== '');
+    const given = ['current_password', 'code'].some((field) => typeof req.body?.[field] === 'string' && req.body[field] !== '')
+      || (req.body?.passkey_response !== null && typeof req.body?.passkey_response === 'object');
     if (!given) throw new Error(MFA_MESSAGES.confirmNoProof);
     return true;
   }),
