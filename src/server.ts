@@ -42,6 +42,8 @@ async function main(): Promise<void> {
   const prune = setInterval(() => {
     app.services.sessions.prune().catch((error) => logger.warn({ err: error }, 'pruning refresh sessions failed'));
     app.services.verification.prune().catch((error) => logger.warn({ err: error }, 'pruning account tokens failed'));
+    app.services.mfaLogin.prune().catch((error) => logger.warn({ err: error }, 'pruning pending logins failed'));
+    app.services.passkeys.prune().catch((error) => logger.warn({ err: error }, 'pruning WebAuthn challenges failed'));
   }, PRUNE_INTERVAL_MS);
   prune.unref();
 

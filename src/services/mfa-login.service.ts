@@ -46,6 +46,8 @@ export interface MfaLoginService {
   complete(token: string, proof: SecondStepProof, meta: RequestMeta): Promise<SignedIn>;
   /** A discoverable passkey alone (with user verification), from the login page: no password, no second step. */
   signInWithPasskey(binding: string, response: AuthenticationResponseJSON, meta: RequestMeta): Promise<SignedIn>;
+  /** Deletes expired pending logins (run hourly by the server). */
+  prune(): Promise<number>;
 }
 
 const digestOf = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
@@ -135,6 +137,10 @@ export function createMfaLoginService(deps: {
         throw new EmailNotVerifiedError(user.email);
       }
       return signIn(user, meta, ['hwk', 'mfa']);
+    },
+
+    prune() {
+      return Pending.prunePendingLogins(db, clock.now());
     },
   };
   return service;

@@ -34,6 +34,8 @@ export interface PasskeyService {
   authenticationOptions(purpose: AssertionPurpose, userId?: number): Promise<PasskeyCeremony<PublicKeyCredentialRequestOptionsJSON>>;
   /** Undefined for any failure: unknown credential, another user's, wrong challenge, origin or RP ID, bad signature, cloned counter. */
   verifyAssertion(purpose: AssertionPurpose, binding: string, response: AuthenticationResponseJSON, expectedUserId?: number): Promise<PasskeyAssertion | undefined>;
+  /** Deletes expired challenges (run hourly by the server). */
+  prune(): Promise<number>;
 }
 
 /** A ceremony must be finished within this: the challenge is then gone. */
@@ -147,6 +149,10 @@ export function createPasskeyService(deps: { db: Db; clock: Clock; appUrl: strin
       if (!(await Passkeys.recordPasskeyUse(db, passkey.id, passkey.counter, newCounter, clock.now()))) return undefined;
       const handle = response.response?.userHandle;
       return { passkey, userVerified, userHandle: typeof handle === 'string' ? isoBase64URL.toUTF8String(handle) : undefined };
+    },
+
+    prune() {
+      return Challenges.pruneChallenges(db, clock.now());
     },
   };
 }
