@@ -5,6 +5,7 @@ import { setAuthCookies } from '../lib/auth-cookies';
 import { clearPendingLoginCookie, readPendingLoginCookie, setCeremonyCookie, takeCeremonyCookie } from '../lib/mfa-cookies';
 import { requestMeta } from '../lib/request-meta';
 import { safeNextPath } from '../lib/safe-next';
+import { codeProofOf } from '../services/mfa.service';
 import { MFA_MESSAGES } from '../services/mfa-messages';
 import type { SecondStepProof } from '../services/mfa-login.service';
 import type { AppContext } from '../types/context';
@@ -32,7 +33,7 @@ export function createMfaLoginController({ config, services }: AppContext) {
 
   function proofOf(req: Request, res: Response, data: SecondStepInput): SecondStepProof {
     if (data.passkey_response) return { passkey: { binding: takeCeremonyCookie(req, res, config), response: data.passkey_response } };
-    return data.code ? { code: data.code } : { recovery_code: data.recovery_code ?? '' };
+    return codeProofOf(data);
   }
 
   return {

@@ -2,9 +2,9 @@ import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
+import { codeProofOf } from '../services/mfa.service';
 import { MFA_MESSAGES } from '../services/mfa-messages';
 import type { AppContext } from '../types/context';
-import { codeProofOf } from './api/mfa.api.controller';
 
 export const SECURITY_PAGES = {
   overview: { view: 'me/security', title: 'Security' },

@@ -43,6 +43,11 @@ export interface MfaService {
   resetByAdmin(actor: UserRow, target: UserRow, meta: RequestMeta): Promise<void>;
 }
 
+/** The code a request proves the second factor with: `code` or `recovery_code` (validation lets exactly one through). */
+export function codeProofOf(data: { code?: string; recovery_code?: string }): CodeProof {
+  return data.code ? { code: data.code } : { recovery_code: data.recovery_code ?? '' };
+}
+
 export function hasSecondFactor(status: MfaStatus): boolean {
   return status.totp || status.passkeys > 0;
 }

@@ -4,13 +4,8 @@ import { requestMeta } from '../../lib/request-meta';
 import { signedInUser } from '../../middleware/require-auth';
 import { toTokenResponse } from '../../presenters/token.presenter';
 import { toPublicUser } from '../../presenters/user.presenter';
-import type { CodeProof } from '../../services/mfa.service';
+import { codeProofOf } from '../../services/mfa.service';
 import type { AppContext } from '../../types/context';
-
-/** The code a request proves the second factor with: `code` or `recovery_code` (validation lets exactly one through). */
-export function codeProofOf(data: { code?: string; recovery_code?: string }): CodeProof {
-  return data.code ? { code: data.code } : { recovery_code: data.recovery_code ?? '' };
-}
 
 /** Second factors for API clients. Sensitive actions take `current_password` in the body: there is no sudo mode here. */
 export function createMfaApiController({ services }: AppContext) {
