@@ -45,6 +45,8 @@ export interface AppOptions {
   redisPrefix?: string;
   /** server.ts passes one it flips (starting → ready → draining); without it the app is ready at once. */
   readiness?: Readiness;
+  /** DATA_ENCRYPTION_KEY, decoded (config/data-key.ts); read from the configuration when absent. */
+  dataKey?: Buffer;
 }
 
 export type GatehouseApp = Express & { services: Services };
@@ -54,12 +56,12 @@ export type GatehouseApp = Express & { services: Services };
  * The order of the middleware is the security model, top to bottom.
  */
 export function createApp(options: AppOptions): GatehouseApp {
-  const { config, db, keys, clock = systemClock, logger = createLogger(config), redis, redisSubscriber, readiness = createReadiness('ready') } = options;
+  const { config, db, keys, clock = systemClock, logger = createLogger(config), redis, redisSubscriber, readiness = createReadiness('ready'), dataKey } = options;
   const redisPrefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
   const metrics = createMetrics();
   observeDatabase(metrics, db);
   if (redis) metrics.gauge('gatehouse_redis_connected', '1 while Redis (shared counters and account changes) is connected, else 0', () => (redis.isReady ? 1 : 0));
-  const services = createServices(config, db, keys, clock, logger, metrics, { redis, subscriber: redisSubscriber, prefix: redisPrefix });
+  const services = createServices(config, db, keys, clock, logger, metrics, { redis, subscriber: redisSubscriber, prefix: redisPrefix }, dataKey);
   const rateLimits = createRateLimits({ config, logger, redis, prefix: `${redisPrefix}rl:`, metrics });
   const ctx: AppContext = { config, db, keys, services, rateLimits, readiness };
   const csrf = createCsrf(config, keys);

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { Config, ConfigError, loadConfig, loadDotEnv } from './config/env';
+import { loadDataKey } from './config/data-key';
 import { KeyRing, loadKeys } from './config/keys';
 import { createDb, Db, describeDatabase } from './db/knex';
 import { migrateWhenAvailable } from './db/migrate';
@@ -24,13 +25,15 @@ async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config);
-  if (cluster.isWorker) return serve(config, logger, loadKeys(config));
+  // The primary made the development keys, if any were needed: a worker only reads them.
+  if (cluster.isWorker) return serve(config, logger, loadKeys(config), loadDataKey(config));
 
   // UV_THREADPOOL_SIZE is not set from here: under tsx the pool is already running by now, so
   // it only counts in the environment the process starts with (see lib/threadpool.ts).
   logger.info({ threadpool: libuvPoolSize(), bcryptSlots: bcryptSlots() }, 'libuv thread pool: bcrypt holds at most bcryptSlots threads');
   const keys = loadKeys(config, { generateIfMissing: !config.isProduction });
-  if (config.server.workers === 1) return serve(config, logger, keys, { migrate: true });
+  const dataKey = loadDataKey(config, { generateIfMissing: !config.isProduction });
+  if (config.server.workers === 1) return serve(config, logger, keys, dataKey, { migrate: true });
 
   // Once for the deployment, before any worker starts: the workers never migrate.
   const db = createDb(config.database.url, config.rootDir);
@@ -61,13 +64,13 @@ async function migrate(db: Db, config: Config, logger: Logger, stopped: () => bo
  * first (so /healthz answers at once), migrates when asked to, and only then becomes ready:
  * /readyz answers 503 until then and again from SIGTERM on.
  */
-async function serve(config: Config, logger: Logger, keys: KeyRing, options: { migrate?: boolean } = {}): Promise<void> {
+async function serve(config: Config, logger: Logger, keys: KeyRing, dataKey: Buffer, options: { migrate?: boolean } = {}): Promise<void> {
   // A rotation (npm run keys:rotate) is picked up from the key files without a restart.
   keys.watch(logger);
   const db = createDb(config.database.url, config.rootDir);
   const redis = config.redis.url ? openRedis(config.redis.url, logger) : undefined;
   const readiness = createReadiness();
-  const app = createApp({ config, db, keys, logger, redis: redis?.client, redisSubscriber: redis?.subscriber, readiness });
+  const app = createApp({ config, db, keys, logger, redis: redis?.client, redisSubscriber: redis?.subscriber, readiness, dataKey });
   // Built now rather than inside the first login or registration (see PasswordService.warmUp).
   app.services.passwords.warmUp().catch((error) => logger.warn({ err: error }, 'password service warm-up failed'));
   const server = createHttpServer(app);
@@ -79,6 +82,8 @@ async function serve(config: Config, logger: Logger, keys: KeyRing, options: { m
     app.services.sessions.prune().catch((error) => logger.warn({ err: error }, 'pruning refresh sessions failed'));
     app.services.verification.prune().catch((error) => logger.warn({ err: error }, 'pruning account tokens failed'));
     app.services.outbox.prune().catch((error) => logger.warn({ err: error }, 'pruning the outbox failed'));
+    app.services.mfaLogin.prune().catch((error) => logger.warn({ err: error }, 'pruning pending logins failed'));
+    app.services.passkeys.prune().catch((error) => logger.warn({ err: error }, 'pruning WebAuthn challenges failed'));
   }, PRUNE_INTERVAL_MS);
   prune.unref();
   handleShutdown({ config, logger, server, readiness, prune, stopApp: async () => {

@@ -55,6 +55,8 @@ export function gatehouseEnv(ws: Workspace, databaseUrl: string, bcryptCost: num
     APP_URL: 'https://gatehouse.bench.invalid',
     // Required in production; nothing benchmarked sends mail, and nothing listens there.
     SMTP_URL: 'smtp://127.0.0.1:9',
+    // Required in production: a fresh one per run (nothing benchmarked seals or reads a secret).
+    DATA_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     LOG_LEVEL: 'info',
   };
   if (threadpool) env.UV_THREADPOOL_SIZE = threadpool;

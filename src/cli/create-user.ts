@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ValidationChain, matchedData, validationResult } from 'express-validator';
 import { loadConfig, loadDotEnv } from '../config/env';
+import { loadDataKey } from '../config/data-key';
 import { loadKeys } from '../config/keys';
 import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
@@ -163,7 +164,7 @@ runCli(async () => {
   const db = createDb(config.database.url, config.rootDir);
   try {
     await migrateLatest(db, config.rootDir);
-    const services = createServices(config, db, keys, systemClock);
+    const services = createServices(config, db, keys, systemClock, undefined, undefined, {}, loadDataKey(config, { generateIfMissing: !config.isProduction }));
     let created;
     try {
       created = await services.auth.register(input, CLI_META, { verified: true });

@@ -49,6 +49,11 @@ export interface Config {
   readonly accounts: { readonly requireVerifiedEmail: boolean };
   /** GET /metrics: with a token, only Bearer <token>; without one, served except in production. */
   readonly metrics: { readonly token: string | undefined };
+  /**
+   * Second factors. `dataKey` is DATA_ENCRYPTION_KEY as given (base64 of 32 bytes), or undefined:
+   * then config/data-key.ts keeps a generated one in `dataKeyFile` (never in production).
+   */
+  readonly mfa: { readonly requireForAdmins: boolean; readonly dataKey: string | undefined; readonly dataKeyFile: string };
 }
 
 export class ConfigError extends Error {
@@ -75,6 +80,10 @@ function findProjectRoot(from: string): string {
 const optional = z.string().trim().optional();
 /** Orchestrators give a stopping process 30 s by default (Kubernetes' terminationGracePeriodSeconds) before killing it. */
 const MAX_DRAIN_SECONDS = 60;
+
+const DATA_KEY_MESSAGE = 'DATA_ENCRYPTION_KEY must be 32 random bytes in base64, e.g. the output of: openssl rand -base64 32';
+/** Where development keeps its generated DATA_ENCRYPTION_KEY, next to the generated signing keys. */
+export const DEV_DATA_KEY_FILE = './keys/data-encryption.key';
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], {
@@ -116,6 +125,9 @@ const EnvSchema = z.object({
   REQUIRE_VERIFIED_EMAIL: z.enum(['true', 'false'], { error: 'REQUIRE_VERIFIED_EMAIL must be true or false' }).default('false'),
   METRICS_TOKEN: z.string().optional()
     .refine((token) => token === undefined || /^[A-Za-z0-9._~+/=-]{24,512}$/.test(token), 'METRICS_TOKEN must be 24 or more characters of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)'),
+  REQUIRE_MFA_FOR_ADMINS: z.enum(['true', 'false'], { error: 'REQUIRE_MFA_FOR_ADMINS must be true or false' }).default('false'),
+  DATA_ENCRYPTION_KEY: z.string().trim().optional()
+    .refine((key) => key === undefined || isDataKey(key), DATA_KEY_MESSAGE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -208,6 +220,9 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   const appUrl = parseAppUrl(e.APP_URL, e.HOST, e.PORT, isProduction, problems);
   const smtpUrl = parseSmtpUrl(e.SMTP_URL, isProduction, problems);
   if (!isMailbox(e.MAIL_FROM)) problems.push('MAIL_FROM must be an address such as no-reply@example.com or "Gatehouse <no-reply@example.com>"');
+  if (isProduction && e.DATA_ENCRYPTION_KEY === undefined && !problems.some((problem) => problem.startsWith('DATA_ENCRYPTION_KEY'))) {
+    problems.push('DATA_ENCRYPTION_KEY is required in production: it encrypts TOTP secrets (openssl rand -base64 32; keep it out of the repository)');
+  }
   const outboxDir = resolve(e.MAIL_OUTBOX_DIR ?? (e.NODE_ENV === 'test' ? path.join(os.tmpdir(), 'gatehouse-test-outbox') : './data/outbox'));
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -242,6 +257,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     mail: { smtpUrl, from: e.MAIL_FROM, outboxDir, retryForSeconds: mailRetryForSeconds },
     accounts: { requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL === 'true' },
     metrics: { token: e.METRICS_TOKEN },
+    mfa: { requireForAdmins: e.REQUIRE_MFA_FOR_ADMINS === 'true', dataKey: e.DATA_ENCRYPTION_KEY, dataKeyFile: resolve(DEV_DATA_KEY_FILE) },
   };
   return deepFreeze(config);
 }
@@ -253,6 +269,17 @@ function isRedisUrl(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Exactly 32 bytes once decoded (base64 or base64url, padded or not): AES-256 takes nothing else. */
+export function decodeDataKey(value: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return undefined;
+  const key = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+function isDataKey(value: string): boolean {
+  return decodeDataKey(value) !== undefined;
 }
 
 function describeIssue(variable: string, message: string): string {

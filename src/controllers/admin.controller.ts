@@ -5,6 +5,7 @@ import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
 import type { AccountFlags } from '../services/admin.service';
 import { AUDIT_EVENTS, AuditEventName } from '../services/audit.service';
+import { MFA_MESSAGES } from '../services/mfa-messages';
 import type { AppContext } from '../types/context';
 
 /**
@@ -55,6 +56,13 @@ export function createAdminController({ services }: AppContext) {
       const target = targetId(req);
       const count = await services.admin.revokeSessions(signedInUser(req).id, target, requestMeta(req));
       res.flash('success', `Signed out everywhere: ${count} session token(s) revoked.`);
+      res.redirect(303, `/admin/users/${target}`);
+    },
+
+    async resetMfa(req: Request, res: Response) {
+      const target = targetId(req);
+      const user = await services.admin.resetMfa(signedInUser(req).id, target, requestMeta(req));
+      res.flash('success', MFA_MESSAGES.mfaReset(user.username));
       res.redirect(303, `/admin/users/${target}`);
     },
 

@@ -1,9 +1,11 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { clearAuthCookies, setAuthCookies } from '../lib/auth-cookies';
+import { setPendingLoginCookie } from '../lib/mfa-cookies';
+import { loginAccountKey } from '../middleware/rate-limit';
 import { requestMeta } from '../lib/request-meta';
 import { safeNextPath } from '../lib/safe-next';
-import type { RegistrationInput } from '../services/auth.service';
+import { needsSecondStep, RegistrationInput } from '../services/auth.service';
 import type { AppContext } from '../types/context';
 
 export const AUTH_PAGES = {
@@ -31,9 +33,15 @@ export function createAuthController({ config, services }: AppContext) {
 
     async login(req: Request, res: Response) {
       const { login, password, next } = matchedData(req) as { login: string; password: string; next?: string };
-      const { tokens } = await services.auth.login(login, password, requestMeta(req));
-      setAuthCookies(res, config, tokens);
-      res.redirect(303, safeNextPath(next) ?? '/me');
+      const result = await services.auth.login(login, password, requestMeta(req), loginAccountKey(req));
+      const back = safeNextPath(next);
+      if (needsSecondStep(result)) {
+        // No session yet: only this browser's cookie can finish the login, at the code prompt.
+        setPendingLoginCookie(res, config, result.secondStep.token);
+        return res.redirect(303, back ? `/auth/mfa?next=${encodeURIComponent(back)}` : '/auth/mfa');
+      }
+      setAuthCookies(res, config, result.tokens);
+      res.redirect(303, back ?? '/me');
     },
 
     showLogout(_req: Request, res: Response) {

@@ -11,8 +11,8 @@ import type { AppContext } from '../types/context';
 export function createMeController({ config, services }: AppContext) {
   /** The profile page's data, also used when one of its forms is re-rendered with errors. */
   async function profileLocals(req: Request) {
-    const { user, pendingEmail } = await services.users.current(signedInUser(req));
-    return { user: toPublicUser(user), pendingEmail };
+    const { user, pendingEmail, mfa } = await services.users.current(signedInUser(req));
+    return { user: toPublicUser(user), pendingEmail, secondFactor: mfa.totp || mfa.passkeys > 0 };
   }
 
   return {
@@ -65,7 +65,8 @@ export function createMeController({ config, services }: AppContext) {
     },
 
     async changePassword(req: Request, res: Response) {
-      const tokens = await services.users.changePassword(signedInUser(req).id, matchedData(req) as PasswordChange, requestMeta(req));
+      const current = signedInUser(req);
+      const tokens = await services.users.changePassword(current.id, matchedData(req) as PasswordChange, requestMeta(req), current.amr);
       setAuthCookies(res, config, tokens);
       res.flash('success', 'Password changed — other sessions were signed out.');
       res.redirect(303, '/me');

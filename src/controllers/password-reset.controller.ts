@@ -1,8 +1,10 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { setAuthCookies } from '../lib/auth-cookies';
+import { setPendingLoginCookie } from '../lib/mfa-cookies';
 import { requestMeta } from '../lib/request-meta';
 import { toPublicUser } from '../presenters/user.presenter';
+import { toSecondStepResponse, toTokenResponse } from '../presenters/token.presenter';
 import { InvalidLinkError } from '../services/verification-tokens';
 import type { AppContext } from '../types/context';
 
@@ -13,6 +15,7 @@ export const RESET_PAGES = {
 
 const MESSAGES = {
   done: 'Your password has been changed and every other session signed out. You are now logged in.',
+  doneSecondStep: 'Your password has been changed and every session signed out. Finish signing in with your second factor.',
   requested: 'If an account exists for that address, we have sent a link to reset its password.',
 } as const;
 
@@ -50,13 +53,19 @@ export function createPasswordResetController({ config, services }: AppContext) 
 
     async reset(req: Request, res: Response) {
       const { token = '', new_password: password } = matchedData(req) as { token?: string; new_password: string };
+      let outcome;
       try {
-        const { tokens } = await services.passwordReset.reset(token, password, requestMeta(req));
-        setAuthCookies(res, config, tokens);
+        outcome = await services.passwordReset.reset(token, password, requestMeta(req));
       } catch (error) {
         if (error instanceof InvalidLinkError) return renderInvalid(res, error);
         throw error;
       }
+      if ('secondStep' in outcome) {
+        setPendingLoginCookie(res, config, outcome.secondStep.token);
+        res.flash('success', MESSAGES.doneSecondStep);
+        return res.redirect(303, '/auth/mfa');
+      }
+      setAuthCookies(res, config, outcome.tokens);
       res.flash('success', MESSAGES.done);
       res.redirect(303, '/me');
     },
@@ -70,14 +79,9 @@ export function createPasswordResetController({ config, services }: AppContext) 
       /** Answers like login: the new session's tokens and the user. */
       async reset(req: Request, res: Response) {
         const { token = '', new_password: password } = matchedData(req) as { token?: string; new_password: string };
-        const { user, tokens } = await services.passwordReset.reset(token, password, requestMeta(req));
-        res.json({
-          access_token: tokens.accessToken,
-          refresh_token: tokens.refreshToken,
-          token_type: 'Bearer',
-          expires_in: tokens.accessExpiresIn,
-          user: toPublicUser(user),
-        });
+        const outcome = await services.passwordReset.reset(token, password, requestMeta(req));
+        if ('secondStep' in outcome) return res.json(toSecondStepResponse(outcome.secondStep));
+        res.json({ ...toTokenResponse(outcome.tokens), user: toPublicUser(outcome.user) });
       },
     },
   };

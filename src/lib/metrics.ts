@@ -89,7 +89,7 @@ function combinations(spec: LabelSpec): Array<Record<string, string>> {
 }
 
 /** Counted in more than one module (the rate limiter counts "throttled"), so declared once. */
-export const LOGIN_OUTCOMES = ['success', 'wrong_credentials', 'throttled', 'unverified'] as const;
+export const LOGIN_OUTCOMES = ['success', 'wrong_credentials', 'throttled', 'unverified', 'second_factor_pending'] as const;
 export type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
 
 export function loginCounter(metrics: Metrics) {

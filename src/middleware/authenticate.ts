@@ -15,6 +15,8 @@ export interface AuthUser {
   isAdmin: boolean;
   /** The refresh family, i.e. this sign-in on this device. */
   sessionId: string;
+  /** How this sign-in was authenticated (RFC 8176), e.g. ['pwd', 'otp', 'mfa']. */
+  amr: readonly string[];
   transport: 'cookie' | 'bearer';
 }
 
@@ -26,6 +28,7 @@ function toAuthUser(claims: AccessClaims, transport: AuthUser['transport']): Aut
     isAuthor: claims.is_author,
     isAdmin: claims.is_admin,
     sessionId: claims.sid,
+    amr: claims.amr ?? ['pwd'],
     transport,
   };
 }

@@ -11,3 +11,12 @@ export function requireUuidParam(name: string) {
     next();
   };
 }
+
+/** A path segment that must be a row id (a passkey): a positive integer that fits the column, else 404. */
+export function requireIdParam(name: string) {
+  return function idParam(req: Request, _res: Response, next: NextFunction): void {
+    const value = req.params[name];
+    if (typeof value !== 'string' || !/^[1-9]\d{0,8}$/.test(value)) throw new NotFoundError();
+    next();
+  };
+}

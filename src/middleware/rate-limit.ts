@@ -16,6 +16,8 @@ const CEILING_WINDOW_MS = 24 * 60 * MINUTE_MS;
 /** NIST SP 800-63B 5.2.2: at most 100 consecutive failed attempts on one account. */
 export const ACCOUNT_FAILURE_CEILING = 100;
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
+/** Fields whose wrong values passwordCheck counts. */
+const CHECKED_SECRETS = ['current_password', 'code', 'recovery_code'];
 
 export interface RateLimits {
   /** Before every login attempt, form and API. */
@@ -23,9 +25,10 @@ export interface RateLimits {
   /** Before every registration attempt, form and API. */
   register: RequestHandler[];
   /**
-   * After validation, before every handler that checks the current password of a signed-in
-   * user: someone holding a stolen session must not guess the password there instead of at
-   * the login form. Malformed requests never get this far, so only real checks are counted.
+   * After validation, before every handler that checks the current password, an authenticator
+   * code or a recovery code of a signed-in user: someone holding a stolen session must not
+   * guess them there instead of at the login form. Malformed requests never get this far, so
+   * only real checks are counted, all on one counter per user.
    */
   passwordCheck: RequestHandler[];
   shutdown(): void;
@@ -61,6 +64,14 @@ export function accountKey(body: unknown): string | undefined {
     .replace(/ı/g, 'i');
   if (folded === '') return undefined;
   return crypto.createHash('sha256').update(folded).digest('hex').slice(0, 32);
+}
+
+/**
+ * The account key of the login throttles: from the body's login, or, for the second step of a
+ * login (which carries a code, not a login), the key its first step was counted under.
+ */
+export function loginAccountKey(req: Request): string | undefined {
+  return req.loginThrottleKey ?? accountKey(req.body);
 }
 
 /** The client's address as Express resolved it under TRUST_PROXY; IPv6 grouped by /56 as express-rate-limit advises. */
@@ -127,8 +138,8 @@ export function createRateLimits({ config, logger, redis, prefix = 'gatehouse:rl
   const limiter = limiterFactory({ logger, redis, prefix, stores });
   // Never below the per-account-and-IP allowance: raising that (a load test, a scanner) raises this too.
   const ceiling = Math.max(ACCOUNT_FAILURE_CEILING, config.rateLimit.loginPerAccount);
-  const forAccount = (req: Request) => `${accountKey(req.body)}:${ipKey(req)}`;
-  const noAccount = (req: Request) => accountKey(req.body) === undefined;
+  const forAccount = (req: Request) => `${loginAccountKey(req)}:${ipKey(req)}`;
+  const noAccount = (req: Request) => loginAccountKey(req) === undefined;
 
   const authPerIp = limiter('auth-ip', { windowMs: WINDOW_MS, limit: config.rateLimit.authPerIp, keyGenerator: ipKey });
   const failuresPerAccountAndIp = limiter('login-account-ip', {
@@ -142,7 +153,7 @@ export function createRateLimits({ config, logger, redis, prefix = 'gatehouse:rl
   const failuresPerAccount = limiter('login-account', {
     windowMs: CEILING_WINDOW_MS,
     limit: UNLIMITED, // a counter only: the limiter below decides
-    keyGenerator: (req) => accountKey(req.body) ?? '',
+    keyGenerator: (req) => loginAccountKey(req) ?? '',
     skip: noAccount,
     skipSuccessfulRequests: true,
     requestWasSuccessful: onlyCredentialFailures,
@@ -150,7 +161,7 @@ export function createRateLimits({ config, logger, redis, prefix = 'gatehouse:rl
   const failingIpsPastCeiling = limiter('login-account-ip-day', {
     windowMs: CEILING_WINDOW_MS,
     limit: async (req) => {
-      const failures = (await failuresPerAccount.getKey(accountKey(req.body) ?? ''))?.totalHits ?? 0;
+      const failures = (await failuresPerAccount.getKey(loginAccountKey(req) ?? ''))?.totalHits ?? 0;
       return failures >= ceiling ? 1 : UNLIMITED;
     },
     keyGenerator: forAccount,
@@ -169,7 +180,7 @@ export function createRateLimits({ config, logger, redis, prefix = 'gatehouse:rl
     windowMs: WINDOW_MS,
     limit: PASSWORD_CHECKS_PER_USER,
     keyGenerator: (req) => req.user?.id ?? '',
-    skip: (req) => !req.user || typeof req.body?.current_password !== 'string' || req.body.current_password === '',
+    skip: (req) => !req.user || !CHECKED_SECRETS.some((field) => typeof req.body?.[field] === 'string' && req.body[field] !== ''),
     skipSuccessfulRequests: true,
   });
 

@@ -14,10 +14,16 @@ export interface RefreshSessionRow {
   revoke_reason: string | null;
   user_agent: string | null;
   ip: string | null;
+  /** RFC 8176 method names, comma-separated; null on rows from before second factors (a password sign-in). */
+  amr: string | null;
+  auth_time: Date | null;
+  /** The sign-in's last "confirm it's you" (sudo mode). */
+  reauthenticated_at: Date | null;
 }
 
 export type NewRefreshSession = Pick<RefreshSessionRow,
-  'jti_hash' | 'family_id' | 'user_id' | 'family_created_at' | 'created_at' | 'expires_at' | 'user_agent' | 'ip'>;
+  'jti_hash' | 'family_id' | 'user_id' | 'family_created_at' | 'created_at' | 'expires_at' | 'user_agent' | 'ip'
+  | 'amr' | 'auth_time' | 'reauthenticated_at'>;
 
 /** One live sign-in, as the sessions page lists it. */
 export interface ActiveFamily {
@@ -45,6 +51,9 @@ function toRow(raw: Record<string, unknown>): RefreshSessionRow {
     revoke_reason: (raw.revoke_reason as string | null) ?? null,
     user_agent: (raw.user_agent as string | null) ?? null,
     ip: (raw.ip as string | null) ?? null,
+    amr: (raw.amr as string | null) ?? null,
+    auth_time: toDateOrNull(raw.auth_time),
+    reauthenticated_at: toDateOrNull(raw.reauthenticated_at),
   };
 }
 
@@ -107,6 +116,27 @@ export async function listActiveFamilies(db: Db, userId: number, now: Date): Pro
     });
   }
   return [...families.values()];
+}
+
+/** "Confirm it's you": stamped on the family's live rows, and carried to the rows rotation adds. */
+export async function markReauthenticated(db: Db, familyId: string, userId: number, now: Date): Promise<number> {
+  return db(TABLE).where({ family_id: familyId, user_id: userId }).whereNull('revoked_at').update({ reauthenticated_at: now });
+}
+
+/**
+ * When the user last proved who they are in this sign-in: its login or its latest confirmation.
+ * Undefined when the family has no live row (signed out).
+ */
+export async function lastAuthenticationOf(db: Db, familyId: string, userId: number, now: Date): Promise<Date | undefined> {
+  const rows = await db(TABLE)
+    .where({ family_id: familyId, user_id: userId })
+    .whereNull('revoked_at')
+    .where('expires_at', '>', now)
+    .select('family_created_at', 'auth_time', 'reauthenticated_at');
+  const times = rows.flatMap((raw: Record<string, unknown>) =>
+    [toDateOrNull(raw.reauthenticated_at), toDateOrNull(raw.auth_time) ?? toDate(raw.family_created_at)]);
+  const latest = Math.max(...times.filter((time): time is Date => time !== null).map((time) => time.getTime()));
+  return Number.isFinite(latest) ? new Date(latest) : undefined;
 }
 
 export async function familyBelongsToUser(db: Db, familyId: string, userId: number): Promise<boolean> {

@@ -37,3 +37,14 @@ export function toPublicUser(user: UserRow): PublicUser {
     updated_at: user.updated_at.toISOString(),
   };
 }
+
+/** Second factors as the API shows them: whether an authenticator app is on, how many passkeys and unused recovery codes. */
+export interface PublicMfa {
+  totp: boolean;
+  passkeys: number;
+  recovery_codes_left: number;
+}
+
+export function toPublicMfa(status: { totp: boolean; passkeys: number; recoveryCodesLeft: number }): PublicMfa {
+  return { totp: status.totp, passkeys: status.passkeys, recovery_codes_left: status.recoveryCodesLeft };
+}

@@ -6,6 +6,7 @@ import { createMeApiController } from '../controllers/api/me.api.controller';
 import { createOpenApiController } from '../controllers/api/openapi.api.controller';
 import { notFound } from '../middleware/not-found';
 import { requireRole, requireUser } from '../middleware/require-auth';
+import { requireMfaForAdmins } from '../middleware/require-mfa-for-admins';
 import { validate, validateQuery } from '../middleware/validate';
 import type { AppContext } from '../types/context';
 import { loginApi, refreshApi, registerApi } from '../validators/auth.validators';
@@ -27,7 +28,7 @@ export function apiRoutes(ctx: AppContext): Router {
   router.post('/auth/logout', validate(...refreshApi), auth.logout);
   router.get('/me', requireUser, me.show);
   router.patch('/me', requireUser, validate(...profileUpdate), limits.passwordCheck, me.update);
-  router.get('/admin/users', requireRole('admin'), validateQuery(...userListQuery), admin.users);
+  router.get('/admin/users', requireRole('admin'), requireMfaForAdmins(ctx), validateQuery(...userListQuery), admin.users);
   router.get('/articles', requireRole('reader'), validateQuery(pageQuery()), articles.index);
   router.get('/articles/:id', requireRole('reader'), articleIdParam, articles.show);
   router.get('/openapi.json', openApi.show);

@@ -14,6 +14,8 @@ export interface AccountState {
   pendingEmail: string | null;
   /** The token's sign-in (refresh family) still has a live refresh row. */
   familyAlive: boolean;
+  /** Second factors, as GET /api/me shows them. */
+  mfa: { totp: boolean; passkeys: number; recoveryCodesLeft: number };
 }
 
 /** How long this process may trust an answer without asking the database. */
@@ -24,12 +26,12 @@ const STATE_MAX_ENTRIES = 10_000;
 /**
  * Revocation on the next request: an access token is good only while its user is active, its
  * `ver` equals the user's token_version and its family (`sid`) still has a live refresh row.
- * One query answers all three and also reads the rest of the user's row (and a pending email
- * change), so the pages of the signed-in user need no query of their own. The answer is cached
- * per process for at most one second, and `forget(userId)` drops the user's entries whenever
- * any instance changes that user or their sessions (see account-changes.ts), so the change is
- * seen on the next request everywhere. The cache's clock is the real one: it is a performance
- * detail, not domain time.
+ * One query answers all three and also reads the rest of the user's row (a pending email
+ * change, the second factors), so the pages of the signed-in user need no query of their own.
+ * The answer is cached per process for at most one second, and `forget(userId)` drops the
+ * user's entries whenever any instance changes that user or their sessions (see
+ * account-changes.ts), so the change is seen on the next request everywhere. The cache's clock
+ * is the real one: it is a performance detail, not domain time.
  */
 export function createAccessCheck(db: Db, clock: Clock) {
   const cache = new Map<string, { state: AccountState | null; until: number }>();
@@ -45,12 +47,16 @@ export function createAccessCheck(db: Db, clock: Clock) {
           [familyId, now],
         ),
         liveTokenEmailOfUser(db, 'change_email', now).as('pending_email'),
+        db.raw('exists(select 1 from mfa_totp t where t.user_id = users.id and t.confirmed_at is not null) as mfa_totp'),
+        db.raw('(select count(*) from passkeys p where p.user_id = users.id) as mfa_passkeys'),
+        db.raw('(select count(*) from mfa_recovery_codes r where r.user_id = users.id and r.used_at is null) as mfa_recovery_codes'),
       );
     if (!raw) return null;
     return {
       user: toUserRow(raw),
       pendingEmail: (raw.pending_email as string | null) ?? null,
       familyAlive: Boolean(Number(raw.family_alive)),
+      mfa: { totp: Boolean(Number(raw.mfa_totp)), passkeys: Number(raw.mfa_passkeys), recoveryCodesLeft: Number(raw.mfa_recovery_codes) },
     };
   }
 

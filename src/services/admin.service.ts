@@ -9,6 +9,7 @@ import { countActiveFamilies } from '../models/refresh-session.model';
 import * as Users from '../models/user.model';
 import { PublicUser, toPublicUser } from '../presenters/user.presenter';
 import type { AuditEventName, AuditService } from './audit.service';
+import type { MfaService, MfaStatus } from './mfa.service';
 import type { SessionService } from './session.service';
 
 export const USERS_PER_PAGE = 20;
@@ -47,6 +48,7 @@ export interface UserDetail {
   user: PublicUser;
   sessions: ActiveFamily[];
   events: PublicAuditEvent[];
+  mfa: MfaStatus;
 }
 
 export interface Dashboard {
@@ -68,6 +70,8 @@ export interface AdminService {
   getUser(publicId: string): Promise<UserDetail>;
   updateAccount(actorId: string, targetId: string, flags: AccountFlags, meta: RequestMeta): Promise<{ changed: boolean }>;
   revokeSessions(actorId: string, targetId: string, meta: RequestMeta): Promise<number>;
+  /** Removes every second factor of another user (a lost phone); the user is told by mail. */
+  resetMfa(actorId: string, targetId: string, meta: RequestMeta): Promise<PublicUser>;
   provisionAccount(publicId: string, roles: Pick<AccountFlags, 'is_author' | 'is_admin'>, meta: RequestMeta): Promise<PublicUser>;
   dashboard(): Promise<Dashboard>;
   listAudit(query: AuditQuery): Promise<{ events: Paged<PublicAuditEvent>; user: PublicUser | null }>;
@@ -92,8 +96,8 @@ function toPublicAuditEvent(row: AuditEvents.NamedAuditEventRow): PublicAuditEve
 const roleNames = (u: Pick<AccountFlags, 'is_reader' | 'is_author' | 'is_admin'>) =>
   (['reader', 'author', 'admin'] as const).filter((role) => u[`is_${role}`]);
 
-export function createAdminService(deps: { db: Db; sessions: SessionService; audit: AuditService; clock: Clock }): AdminService {
-  const { db, sessions, audit, clock } = deps;
+export function createAdminService(deps: { db: Db; sessions: SessionService; audit: AuditService; clock: Clock; mfa: MfaService }): AdminService {
+  const { db, sessions, audit, clock, mfa } = deps;
 
   async function findTarget(trx: Db, publicId: string): Promise<Users.UserRow> {
     const user = await Users.findUserByPublicId(trx, publicId);
@@ -145,11 +149,12 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
 
     async getUser(publicId) {
       const user = await findTarget(db, publicId);
-      const [active, events] = await Promise.all([
+      const [active, events, mfaStatus] = await Promise.all([
         sessions.listActive(user.id),
         AuditEvents.listAuditEvents(db, { userId: user.id }, DETAIL_EVENTS, 0),
+        mfa.status(user.id),
       ]);
-      return { user: toPublicUser(user), sessions: active, events: events.map(toPublicAuditEvent) };
+      return { user: toPublicUser(user), sessions: active, events: events.map(toPublicAuditEvent), mfa: mfaStatus };
     },
 
     /**
@@ -192,6 +197,13 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
       });
       await sessions.forgetCachedState(revoked.userId);
       return revoked.count;
+    },
+
+    async resetMfa(actorId, targetId, meta) {
+      const actor = await requireAdmin(db, actorId);
+      const target = await findTarget(db, targetId);
+      await mfa.resetByAdmin(actor, target, meta);
+      return toPublicUser(target);
     },
 
     /**

@@ -21,6 +21,15 @@ export const AUDIT_EVENTS = [
   'password_reset',
   'email_change_requested',
   'email_changed',
+  'totp_enabled',
+  'totp_disabled',
+  'recovery_codes_generated',
+  'recovery_code_used',
+  'passkey_added',
+  'passkey_removed',
+  'mfa_reset',
+  'reauthenticated',
+  'reauthentication_failed',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];

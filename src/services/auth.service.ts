@@ -8,8 +8,12 @@ import type { RequestMeta } from '../lib/request-meta';
 import * as Users from '../models/user.model';
 import type { AuditService } from './audit.service';
 import { checkPasswordPolicy, PasswordService } from './password.service';
-import type { SessionService, TokenPair } from './session.service';
+import type { MfaService } from './mfa.service';
+import type { MfaLoginService, SecondStep } from './mfa-login.service';
+import type { SignedIn, SignInUser } from './sign-in';
 import { EmailNotVerifiedError, VerificationService } from './verification.service';
+
+export type { SignedIn } from './sign-in';
 
 export const AUTH_MESSAGES = {
   invalidCredentials: 'Incorrect username or password',
@@ -25,9 +29,15 @@ export interface RegistrationInput {
   second_name?: string | null;
 }
 
-export interface SignedIn {
-  user: Users.UserRow;
-  tokens: TokenPair;
+/** The password was right and the account has a second factor: no session until the second step passes. */
+export interface SecondStepRequired {
+  secondStep: SecondStep;
+}
+
+export type LoginResult = SignedIn | SecondStepRequired;
+
+export function needsSecondStep(result: LoginResult): result is SecondStepRequired {
+  return 'secondStep' in result;
 }
 
 export interface AuthService {
@@ -37,21 +47,24 @@ export interface AuthService {
    */
   register(input: RegistrationInput, meta: RequestMeta, options?: { verified?: boolean }): Promise<Users.UserRow>;
   registerAndSignIn(input: RegistrationInput, meta: RequestMeta): Promise<SignedIn>;
-  login(login: string, password: string, meta: RequestMeta): Promise<SignedIn>;
+  /** `throttleKey`: the login throttles' key for this login, so a second step shares their counters. */
+  login(login: string, password: string, meta: RequestMeta, throttleKey?: string | null): Promise<LoginResult>;
 }
 
 export function createAuthService(deps: {
   db: Db;
   passwords: PasswordService;
-  sessions: SessionService;
   audit: AuditService;
+  signIn: SignInUser;
+  mfa: MfaService;
+  mfaLogin: MfaLoginService;
   clock: Clock;
   verification: VerificationService;
   metrics: Metrics;
   /** REQUIRE_VERIFIED_EMAIL: an unconfirmed address may register but not sign in. */
   requireVerifiedEmail: boolean;
 }): AuthService {
-  const { db, passwords, sessions, audit, clock, verification, requireVerifiedEmail } = deps;
+  const { db, passwords, audit, signIn, mfa, mfaLogin, clock, verification, requireVerifiedEmail } = deps;
   const logins = loginCounter(deps.metrics);
   const registrations = deps.metrics.counter('gatehouse_registrations_total', 'Accounts created (form, API and the command line)');
 
@@ -60,16 +73,6 @@ export function createAuthService(deps: {
     if (await Users.findUserByUsername(db, username)) fields.username = AUTH_MESSAGES.usernameTaken;
     if (await Users.findUserByEmail(db, email)) fields.email = AUTH_MESSAGES.emailTaken;
     return fields;
-  }
-
-  async function signIn(user: Users.UserRow, meta: RequestMeta): Promise<SignedIn> {
-    return db.transaction(async (trx) => {
-      const now = clock.now();
-      await Users.updateUser(trx, user.id, { last_login_at: now }, now);
-      const tokens = await sessions.start(user, meta, trx);
-      await audit.record('logged_in', { userId: user.id, meta }, trx);
-      return { user: { ...user, last_login_at: now }, tokens };
-    });
   }
 
   const service: AuthService = {
@@ -119,7 +122,7 @@ export function createAuthService(deps: {
      * same work on each path: a bcrypt compare (against a dummy hash when there is no user)
      * and one audit row.
      */
-    async login(login, password, meta) {
+    async login(login, password, meta, throttleKey = null) {
       const user = login.includes('@') ? await Users.findUserByEmail(db, login) : await Users.findUserByUsername(db, login);
       const passwordOk = user ? await passwords.verify(password, user.password_hash) : await passwords.verifyAgainstDummy(password);
       if (!user || !passwordOk || !user.is_active) {
@@ -132,6 +135,12 @@ export function createAuthService(deps: {
         await audit.record('login_failed', { userId: user.id, meta, details: { reason: 'unverified' } });
         logins.inc({ outcome: 'unverified' });
         throw new EmailNotVerifiedError(user.email);
+      }
+      const methods = await mfa.methods(user.id);
+      if (methods.length > 0) {
+        const secondStep = await mfaLogin.begin(user, throttleKey, methods);
+        logins.inc({ outcome: 'second_factor_pending' });
+        return { secondStep };
       }
       const signedIn = await signIn(user, meta);
       logins.inc({ outcome: 'success' });

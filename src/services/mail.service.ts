@@ -15,6 +15,7 @@ export const MAIL_SUBJECTS = {
   'email-in-use': 'Someone tried to use this email address',
   'password-reset': 'Reset your password',
   'password-reset-done': 'Your password was reset',
+  'security-notice': 'A security setting of your account changed',
 } as const;
 
 export type MailTemplate = keyof typeof MAIL_SUBJECTS;

@@ -9,6 +9,8 @@ import { MailService, recipientLocals } from './mail.service';
 import { addressKey, ThrottleFactory } from './mail-throttle';
 import { Outbox, readAddressRequest } from './outbox';
 import { checkPasswordPolicy, PasswordService } from './password.service';
+import type { MfaService } from './mfa.service';
+import type { MfaLoginService, SecondStep } from './mfa-login.service';
 import type { SessionService, TokenPair } from './session.service';
 import {
   claimLinkToken, findLiveLinkToken, InvalidLinkError, issueLinkToken, passwordFingerprint,
@@ -28,6 +30,8 @@ const RESET_JOB = 'password_reset_request';
 const PER_ADDRESS = { limit: 3, windowSeconds: 15 * 60 };
 const PER_IP = { limit: 10, windowSeconds: 15 * 60 };
 
+export type ResetOutcome = { user: Users.UserRow; tokens: TokenPair } | { user: Users.UserRow; secondStep: SecondStep };
+
 export interface PasswordResetService {
   /**
    * "Forgot password". Checks the throttles and writes an outbox row; the lookup, the link and
@@ -37,8 +41,11 @@ export interface PasswordResetService {
   request(email: string, meta: RequestMeta): Promise<void>;
   /** Throws InvalidLinkError unless the link can still set a password. */
   check(token: string): Promise<void>;
-  /** Sets the new password, ends every session, and signs the user in afresh. */
-  reset(token: string, newPassword: string, meta: RequestMeta): Promise<{ user: Users.UserRow; tokens: TokenPair }>;
+  /**
+   * Sets the new password, ends every session, and signs the user in afresh; or, when the account
+   * has a second factor, opens the second step instead: a mailbox is not a second factor.
+   */
+  reset(token: string, newPassword: string, meta: RequestMeta): Promise<ResetOutcome>;
 }
 
 export function createPasswordResetService(deps: {
@@ -50,8 +57,10 @@ export function createPasswordResetService(deps: {
   throttles: ThrottleFactory;
   audit: AuditService;
   clock: Clock;
+  mfa: MfaService;
+  mfaLogin: MfaLoginService;
 }): PasswordResetService {
-  const { db, passwords, sessions, mail, outbox, throttles, audit, clock } = deps;
+  const { db, passwords, sessions, mail, outbox, throttles, audit, clock, mfa, mfaLogin } = deps;
   const perAddress = throttles('forgot-address', PER_ADDRESS.limit, PER_ADDRESS.windowSeconds);
   const perIp = throttles('forgot-ip', PER_IP.limit, PER_IP.windowSeconds);
 
@@ -105,8 +114,9 @@ export function createPasswordResetService(deps: {
       const policyProblem = checkPasswordPolicy(newPassword, { username: user.username, email: user.email });
       if (policyProblem) throw new ValidationError({ new_password: policyProblem });
       const passwordHash = await passwords.hash(newPassword);
+      const methods = await mfa.methods(user.id);
 
-      const result = await db.transaction(async (trx) => {
+      const result = await db.transaction(async (trx): Promise<ResetOutcome> => {
         // Checked again inside the transaction: the link may have been used or outdated meanwhile.
         const { row, user: current } = await liveLink(token, trx);
         await claimLinkToken(trx, clock, row);
@@ -117,10 +127,14 @@ export function createPasswordResetService(deps: {
         await sessions.signOutEverywhere(current.id, 'password_reset', trx);
         await Tokens.revokeAccountTokens(trx, current.id, ['reset_password'], now);
         await audit.record('password_reset', { userId: current.id, meta }, trx);
-        const tokens = await sessions.start({ ...current, token_version: current.token_version + 1 }, meta, trx);
-        await audit.record('logged_in', { userId: current.id, meta, details: { via: 'password_reset' } }, trx);
+        const updated = { ...current, is_verified: isVerified, last_login_at: now, token_version: current.token_version + 1 };
         await mail.send({ to: current.email, template: 'password-reset-done', locals: recipientLocals(current) }, trx);
-        return { user: { ...current, is_verified: isVerified, last_login_at: now, token_version: current.token_version + 1 }, tokens };
+        // No login was typed, so the step has no account throttle key: the per-IP limit, its own
+        // five attempts and the reset link's own limits bound the guessing.
+        if (methods.length > 0) return { user: updated, secondStep: await mfaLogin.begin(updated, null, methods, trx) };
+        const tokens = await sessions.start(updated, meta, trx);
+        await audit.record('logged_in', { userId: current.id, meta, details: { via: 'password_reset' } }, trx);
+        return { user: updated, tokens };
       });
       await sessions.forgetCachedState(result.user.id);
       return result;

@@ -9,7 +9,7 @@ import { bumpTokenVersion, findUserById, findUserByPublicId, UserRow } from '../
 import { AccessVerdict, AccountState, createAccessCheck } from './access-check';
 import type { AccountChanges } from './account-changes';
 import type { AuditService } from './audit.service';
-import { AccessClaims, TokenError, TokenService } from './token.service';
+import { AccessClaims, SignInFacts, TokenError, TokenService } from './token.service';
 
 export interface TokenPair {
   accessToken: string;
@@ -28,8 +28,12 @@ export class SessionError extends Error {
 }
 
 
+/** RFC 8176 values for how a sign-in was authenticated: `['pwd']`, `['pwd', 'otp', 'mfa']`, `['hwk', 'mfa']`… */
+export type AuthMethods = readonly string[];
+
 export interface SessionService {
-  start(user: UserRow, meta: RequestMeta, db?: Db): Promise<TokenPair>;
+  /** A new sign-in (refresh family), authenticated now with `amr` (a password alone unless said). */
+  start(user: UserRow, meta: RequestMeta, db?: Db, amr?: AuthMethods): Promise<TokenPair>;
   rotate(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
   checkAccess(claims: AccessClaims): Promise<AccessVerdict>;
   /**
@@ -37,7 +41,7 @@ export interface SessionService {
    * most a second old and never older than this process's own last change: what the profile
    * renders without a query of its own. Null once the sign-in has ended.
    */
-  currentAccount(userPublicId: string, familyId: string): Promise<Pick<AccountState, 'user' | 'pendingEmail'> | null>;
+  currentAccount(userPublicId: string, familyId: string): Promise<Pick<AccountState, 'user' | 'pendingEmail' | 'mfa'> | null>;
   endByRefreshToken(refreshToken: string, meta: RequestMeta): Promise<void>;
   endFamily(userPublicId: string, familyId: string, meta: RequestMeta): Promise<void>;
   /**
@@ -59,6 +63,10 @@ export interface SessionService {
    * answer makes the change visible on the client's next request, whichever instance serves it.
    */
   forgetCachedState(userId: number): Promise<void>;
+  /** Sudo mode: the user confirmed who they are in this sign-in just now. False when the sign-in is not live. */
+  confirmIdentity(userId: number, familyId: string): Promise<boolean>;
+  /** When the user last authenticated in this sign-in (login or confirmation); undefined once it has ended. */
+  lastAuthentication(userId: number, familyId: string): Promise<Date | undefined>;
   prune(): Promise<number>;
 }
 
@@ -84,9 +92,17 @@ export function createSessionService(deps: {
   const accessCheck = createAccessCheck(db, clock);
   changes.subscribe(accessCheck.forget);
 
+  /** How a stored row's sign-in was authenticated; rows from before second factors were passwords. */
+  function signInOf(row: Sessions.RefreshSessionRow): SignInFacts {
+    return {
+      amr: row.amr ? row.amr.split(',') : ['pwd'],
+      authTime: Math.floor((row.auth_time ?? row.family_created_at).getTime() / 1000),
+    };
+  }
+
   /** Signs a new pair; nothing is stored until the caller knows the pair may be issued. */
-  function signPair(user: UserRow, familyId: string) {
-    const access = tokens.signAccessToken(user, familyId);
+  function signPair(user: UserRow, familyId: string, signIn: SignInFacts) {
+    const access = tokens.signAccessToken(user, familyId, signIn);
     const refresh = tokens.signRefreshToken(user.public_id, familyId);
     const pair: TokenPair = {
       accessToken: access.token,
@@ -96,10 +112,12 @@ export function createSessionService(deps: {
       familyId,
       access: access.claims,
     };
-    return { pair, jtiHash: hashJti(refresh.claims.jti), expiresAt: new Date(refresh.claims.exp * 1000) };
+    return { pair, jtiHash: hashJti(refresh.claims.jti), expiresAt: new Date(refresh.claims.exp * 1000), signIn };
   }
 
-  async function storePair(trx: Db, signed: ReturnType<typeof signPair>, userId: number, familyCreatedAt: Date, meta: RequestMeta) {
+  async function storePair(
+    trx: Db, signed: ReturnType<typeof signPair>, userId: number, familyCreatedAt: Date, meta: RequestMeta, reauthenticatedAt: Date | null,
+  ) {
     await Sessions.insertRefreshSession(trx, {
       jti_hash: signed.jtiHash,
       family_id: signed.pair.familyId,
@@ -109,6 +127,9 @@ export function createSessionService(deps: {
       expires_at: signed.expiresAt,
       user_agent: meta.userAgent,
       ip: meta.ip,
+      amr: signed.signIn.amr.join(','),
+      auth_time: new Date(signed.signIn.authTime * 1000),
+      reauthenticated_at: reauthenticatedAt,
     });
     return signed.pair;
   }
@@ -123,8 +144,10 @@ export function createSessionService(deps: {
   }
 
   const service: SessionService = {
-    async start(user, meta, trx = db) {
-      return storePair(trx, signPair(user, crypto.randomUUID()), user.id, clock.now(), meta);
+    async start(user, meta, trx = db, amr = ['pwd']) {
+      const now = clock.now();
+      const signIn = { amr: [...amr], authTime: Math.floor(now.getTime() / 1000) };
+      return storePair(trx, signPair(user, crypto.randomUUID(), signIn), user.id, now, meta, null);
     },
 
     /**
@@ -152,12 +175,12 @@ export function createSessionService(deps: {
         const user = await findUserById(trx, row.user_id);
         if (!user || !user.is_active || user.public_id !== claims.sub) return { kind: 'invalid' as const };
 
-        const signed = signPair(user, row.family_id);
+        const signed = signPair(user, row.family_id, signInOf(row));
         // Losing the claim means another request used this token a moment ago: within the grace.
         const claimed = row.used_at === null && (await Sessions.claimRefreshSession(trx, row.id, signed.jtiHash, now));
         const usedAt = claimed ? null : (row.used_at ?? now);
         if (usedAt === null || now.getTime() - usedAt.getTime() <= jwt.reuseGraceSeconds * 1000) {
-          return { kind: claimed ? 'rotated' as const : 'grace_reuse' as const, pair: await storePair(trx, signed, user.id, row.family_created_at, meta) };
+          return { kind: claimed ? 'rotated' as const : 'grace_reuse' as const, pair: await storePair(trx, signed, user.id, row.family_created_at, meta, row.reauthenticated_at) };
         }
         return { kind: 'reused' as const, userId: user.id, familyId: row.family_id };
       });
@@ -236,6 +259,14 @@ export function createSessionService(deps: {
       });
       await service.forgetCachedState(user.id);
       return revoked;
+    },
+
+    async confirmIdentity(userId, familyId) {
+      return (await Sessions.markReauthenticated(db, familyId, userId, clock.now())) > 0;
+    },
+
+    lastAuthentication(userId, familyId) {
+      return Sessions.lastAuthenticationOf(db, familyId, userId, clock.now());
     },
 
     forgetCachedState(userId) {

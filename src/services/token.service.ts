@@ -24,6 +24,16 @@ export interface AccessClaims extends RegisteredClaims {
   sid: string;
   /** The user's token_version when the token was issued. */
   ver: number;
+  /** How the sign-in was authenticated, in RFC 8176 values ("pwd", "otp", "hwk", "mfa"…). Absent in tokens from before second factors. */
+  amr?: string[];
+  /** When the user authenticated for this sign-in (seconds since the epoch), as OpenID Connect's auth_time. */
+  auth_time?: number;
+}
+
+/** What a sign-in was authenticated with; carried unchanged through every rotation of its family. */
+export interface SignInFacts {
+  amr: string[];
+  authTime: number;
 }
 
 export interface RefreshClaims extends RegisteredClaims {
@@ -53,7 +63,8 @@ export class TokenError extends Error {
 }
 
 export interface TokenService {
-  signAccessToken(subject: AccessSubject, familyId: string): SignedToken<AccessClaims>;
+  /** `signIn` defaults to a password sign-in at this moment. */
+  signAccessToken(subject: AccessSubject, familyId: string, signIn?: SignInFacts): SignedToken<AccessClaims>;
   signRefreshToken(subjectId: string, familyId: string): SignedToken<RefreshClaims>;
   verifyAccessToken(token: string): AccessClaims;
   verifyRefreshToken(token: string): RefreshClaims;
@@ -108,7 +119,7 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
   }
 
   return {
-    signAccessToken(subject, familyId) {
+    signAccessToken(subject, familyId, signIn) {
       return sign<AccessClaims>({
         sub: subject.public_id,
         type: 'access',
@@ -118,6 +129,8 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
         is_admin: subject.is_admin,
         sid: familyId,
         ver: subject.token_version,
+        amr: signIn?.amr ?? ['pwd'],
+        auth_time: signIn?.authTime ?? secondsSinceEpoch(clock),
       }, accessTtlSeconds);
     },
 
@@ -139,7 +152,9 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
       const claims = verify(token, 'access');
       const wellFormed = typeof claims.sid === 'string' && Number.isInteger(claims.ver)
         && typeof claims.username === 'string' && typeof claims.is_reader === 'boolean'
-        && typeof claims.is_author === 'boolean' && typeof claims.is_admin === 'boolean';
+        && typeof claims.is_author === 'boolean' && typeof claims.is_admin === 'boolean'
+        && (claims.amr === undefined || (Array.isArray(claims.amr) && claims.amr.every((method) => typeof method === 'string')))
+        && (claims.auth_time === undefined || Number.isInteger(claims.auth_time));
       if (!wellFormed) throw new TokenError('invalid');
       verifiedAccessTokens.set(token, claims as unknown as AccessClaims);
       return claims as unknown as AccessClaims;

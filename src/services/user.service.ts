@@ -3,9 +3,10 @@ import { UnauthorizedError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Users from '../models/user.model';
+import type { AccountState } from './access-check';
 import type { AuditService } from './audit.service';
 import { checkPasswordPolicy, PasswordService } from './password.service';
-import type { SessionService, TokenPair } from './session.service';
+import type { AuthMethods, SessionService, TokenPair } from './session.service';
 import type { VerificationService } from './verification.service';
 
 export const PROFILE_MESSAGES = {
@@ -28,9 +29,10 @@ export interface PasswordChange {
 export interface UserService {
   getByPublicId(publicId: string): Promise<Users.UserRow>;
   /** The signed-in user's own pages: from the revocation check's cache, no query of its own (see access-check.ts). */
-  current(signedIn: { id: string; sessionId: string }): Promise<{ user: Users.UserRow; pendingEmail: string | null }>;
+  current(signedIn: { id: string; sessionId: string }): Promise<Pick<AccountState, 'user' | 'pendingEmail' | 'mfa'>>;
   updateProfile(publicId: string, changes: ProfileChanges, meta: RequestMeta): Promise<Users.UserRow>;
-  changePassword(publicId: string, change: PasswordChange, meta: RequestMeta): Promise<TokenPair>;
+  /** `amr`: how the current sign-in was authenticated, which the fresh session for this device keeps. */
+  changePassword(publicId: string, change: PasswordChange, meta: RequestMeta, amr?: AuthMethods): Promise<TokenPair>;
 }
 
 export function createUserService(deps: {
@@ -89,7 +91,7 @@ export function createUserService(deps: {
      * A new password ends every session, this one included, and starts a fresh one for this
      * device: a thief holding any earlier token, even this browser's, is out at once.
      */
-    async changePassword(publicId, change, meta) {
+    async changePassword(publicId, change, meta, amr) {
       const user = await service.getByPublicId(publicId);
       if (!(await passwords.verify(change.current_password, user.password_hash))) {
         throw new ValidationError({ current_password: PROFILE_MESSAGES.currentPasswordWrong });
@@ -103,7 +105,7 @@ export function createUserService(deps: {
         await Users.updateUser(trx, user.id, { password_hash: passwordHash }, now);
         await sessions.signOutEverywhere(user.id, 'password_change', trx);
         await audit.record('password_changed', { userId: user.id, meta }, trx);
-        return sessions.start({ ...user, token_version: user.token_version + 1 }, meta, trx);
+        return sessions.start({ ...user, token_version: user.token_version + 1 }, meta, trx, amr);
       });
       await sessions.forgetCachedState(user.id);
       return tokens;

@@ -1,5 +1,6 @@
 import 'express';
 import type { AuthUser } from '../middleware/authenticate';
+import type { PendingLogin } from '../services/mfa-login.service';
 
 declare global {
   namespace Express {
@@ -10,6 +11,10 @@ declare global {
       user?: AuthUser;
       /** Why a presented token was not accepted, so the API can tell the client what to do. */
       authProblem?: 'token_expired' | 'token_invalid' | 'token_stale' | 'session_revoked';
+      /** The login waiting for its second step, read from the browser's cookie or the API's mfa_token; null when there is none. */
+      pendingLogin?: PendingLogin | null;
+      /** The login throttles' account key when it cannot be read from the body (the second step). */
+      loginThrottleKey?: string;
     }
   }
 }

@@ -34,7 +34,7 @@ function fitsColumn(max: number) {
   return (value: string) => [...value].length <= max;
 }
 
-function singleString(field: string, label: string, required: boolean): ValidationChain {
+export function singleString(field: string, label: string, required: boolean): ValidationChain {
   const chain = body(field);
   const guarded = required
     ? chain.exists({ values: 'undefined' }).withMessage(FIELD_MESSAGES.required(label)).bail()

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { systemClock } from '../../src/lib/clock';
+import { totpCode } from '../helpers/totp';
 import { call, Reply, Visitor } from './support/client';
 import { Cluster, describeCluster, runCli, startCluster } from './support/cluster';
 
@@ -90,6 +92,26 @@ describeCluster('several instances behind nginx', () => {
     expect(refused.status).toBe(401);
     expect(refused.json().error.code).toBe('session_revoked');
     expect((await visitor.get(a().base, '/me')).status).toBe(200); // B's own session lives on, on A too
+  });
+
+  it('a second factor set up on A: a login begun on B finishes on C, and its code, used, is refused on A', async () => {
+    const user = await register();
+    const { access_token: access } = await apiLogin(a().base, user.username);
+    const setup = await call(a().base, 'POST', '/api/me/mfa/totp', { ...bearer(access), body: { current_password: PASSWORD } });
+    expect(setup.status).toBe(200);
+    const { secret } = setup.json() as { secret: string };
+    expect((await call(b().base, 'POST', '/api/me/mfa/totp/confirm', { ...bearer(access), body: { code: totpCode(secret, systemClock) } })).status).toBe(200);
+
+    // The next time step's code (one step of drift is accepted): later than the confirming one.
+    const code = totpCode(secret, systemClock, 1);
+    const first = await call(b().base, 'POST', '/api/auth/login', { body: { login: user.username, password: PASSWORD } });
+    expect(first.json()).toMatchObject({ mfa_required: true });
+    const finished = await call(c.instances[2]!.base, 'POST', '/api/auth/mfa', { body: { mfa_token: first.json().mfa_token, code } });
+    expect(finished.status).toBe(200);
+    expect((await call(a().base, 'GET', '/api/me', bearer(finished.json().access_token))).json().mfa).toMatchObject({ totp: true });
+
+    const again = await call(a().base, 'POST', '/api/auth/login', { body: { login: user.username, password: PASSWORD } });
+    expect((await call(a().base, 'POST', '/api/auth/mfa', { body: { mfa_token: again.json().mfa_token, code } })).status).toBe(401);
   });
 
   it('failed logins spread over A and B count against one shared per-account limit, also through nginx', async () => {

@@ -50,3 +50,13 @@ export async function apiLogin(t: TestApp, user: Pick<UserFixture, 'username' | 
   if (res.status !== 200) throw new Error(`API login failed with ${res.status}`);
   return res.body as { access_token: string; refresh_token: string; expires_in: number };
 }
+
+/**
+ * "Confirm it's you" with the password (sudo mode), as the confirm page does: sensitive actions
+ * then pass for ten minutes of the test clock.
+ */
+export async function confirmIdentity(browser: Browser, password: string): Promise<void> {
+  await browser.get('/me/confirm');
+  const res = await browser.submit('/me/confirm', { current_password: password, return_to: '/me' });
+  if (res.status !== 303) throw new Error(`confirming failed with ${res.status}`);
+}

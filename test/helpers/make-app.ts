@@ -8,11 +8,15 @@ import { migrateLatest } from '../../src/db/migrate';
 import type { Clock } from '../../src/lib/clock';
 import type { Readiness } from '../../src/lib/readiness';
 
+/** A fixed DATA_ENCRYPTION_KEY, so that apps of one test sharing a database read each other's sealed secrets. */
+export const TEST_DATA_KEY = Buffer.alloc(32, 'gatehouse test data key').toString('base64');
+
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   DATABASE_URL: 'sqlite::memory:',
   BCRYPT_COST: '4',
   LOG_LEVEL: 'silent',
+  DATA_ENCRYPTION_KEY: TEST_DATA_KEY,
 };
 
 export const TEST_HS256_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import * as Users from '../../src/models/user.model';
 import { Browser } from '../helpers/browser';
-import { apiLogin, createUser, signIn, UserFixture } from '../helpers/factories';
+import { apiLogin, confirmIdentity, createUser, signIn, UserFixture } from '../helpers/factories';
 import { makeTestApp, TestApp } from '../helpers/make-app';
 import { ROLES_TEST_ENV } from '../flows/roles.flows';
 
@@ -100,6 +100,8 @@ describe('GET /admin/users', () => {
 });
 
 describe('GET /admin/users/:id', () => {
+  // Role changes are sensitive (sudo mode), and an earlier test moved the clock by days.
+  beforeEach(async () => { await confirmIdentity(browser, admin.password); });
   test("shows the roles as ticked boxes, the user's sessions by device and their recent audit events", async () => {
     const user = await createUser(t, { roles: { is_author: true } });
     await signIn(t, user, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0');
@@ -150,6 +152,7 @@ const eventsInDatabase = async (user: UserFixture) =>
   (await t.db('audit_events').where({ user_id: user.internalId }).orderBy('id', 'desc').select('event')).map((row) => row.event);
 
 describe('GET /admin/audit', () => {
+  beforeEach(async () => { await confirmIdentity(browser, admin.password); });
   let subject: UserFixture;
   beforeAll(async () => {
     subject = await createUser(t, { username: 'audited_one' });

@@ -94,6 +94,16 @@ const TARGETS: Target[] = [
     body: () => ({ first_name: 'Grace', second_name: 'Hopper' }),
     fields: { first_name: 'name', second_name: 'name', email: 'email', current_password: 'secret' },
   },
+  {
+    route: 'POST /api/me/mfa/totp', method: 'post', path: '/api/me/mfa/totp', transport: 'json', signedIn: true,
+    body: ({ user }) => ({ current_password: user.password }),
+    fields: { current_password: 'secret' },
+  },
+  {
+    route: 'POST /api/me/mfa/totp/confirm', method: 'post', path: '/api/me/mfa/totp/confirm', transport: 'json', signedIn: true,
+    body: () => ({ code: '123456' }),
+    fields: { code: 'token' },
+  },
 ];
 
 /** Values that are not one string of sensible size: refused by every field. */

@@ -11,7 +11,7 @@ import type { AppContext } from '../../src/types/context';
 import { Browser } from '../helpers/browser';
 import { createUser, userInput } from '../helpers/factories';
 import { GENEROUS_LIMITS } from '../helpers/http';
-import { makeTestApp, TestApp } from '../helpers/make-app';
+import { makeTestApp, TEST_DATA_KEY, TestApp } from '../helpers/make-app';
 import { linkIn, startSmtpServer } from '../helpers/smtp';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -24,7 +24,7 @@ function problemsOf(env: Record<string, string>): string[] {
   throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
 }
 
-const PRODUCTION = { NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', APP_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://mail.example.test:587' };
+const PRODUCTION = { NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', APP_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://mail.example.test:587', DATA_ENCRYPTION_KEY: TEST_DATA_KEY };
 
 describe('mail configuration', () => {
   it('defaults: links to http://HOST:PORT, outbox under ./data/outbox, Gatehouse <no-reply@localhost>, verification not required', () => {

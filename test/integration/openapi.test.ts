@@ -7,6 +7,7 @@ import { apiLogin, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
 import { makeTestApp, TestApp } from '../helpers/make-app';
 import { createResponseValidator, loadOpenApi, OPENAPI_FILE, toOpenApiPath } from '../helpers/openapi';
 import { linkIn, startSmtpServer, TestSmtp, tokenOf } from '../helpers/smtp';
+import { totpCode } from '../helpers/totp';
 
 const exec = promisify(execFile);
 
@@ -54,7 +55,7 @@ describe('the running app against docs/openapi.yaml: a sweep over every operatio
   const validator = createResponseValidator();
   const seen: Array<{ method: string; path: string; status: number; problems: string[] }> = [];
   /** Sends one request and records how its answer matches the description. */
-  async function check(method: 'get' | 'post' | 'patch', path: string, prepare: (req: request.Test) => request.Test = (req) => req): Promise<Response> {
+  async function check(method: 'get' | 'post' | 'patch' | 'delete', path: string, prepare: (req: request.Test) => request.Test = (req) => req): Promise<Response> {
     const res = await prepare(request(t.app)[method](path));
     const urlPath = path.split('?')[0]!;
     seen.push({ method, path: urlPath, status: res.status, problems: validator.problems(method, urlPath, res) });
@@ -115,6 +116,23 @@ describe('the running app against docs/openapi.yaml: a sweep over every operatio
     expect((await check('post', '/api/me/verification', bearer(access))).status).toBe(202);
     const { access_token: verifiedAccess } = await apiLogin(t, newcomer);
     expect((await check('post', '/api/me/verification', bearer(verifiedAccess))).status).toBe(200);
+
+    // Second factors: setup, the login's second step, recovery codes, turning it off.
+    const careful = await createUser(t);
+    const { access_token: carefulAccess } = await apiLogin(t, careful);
+    const setup = await check('post', '/api/me/mfa/totp', bearer(carefulAccess, { current_password: careful.password }));
+    expect(setup.status).toBe(200);
+    expect((await check('post', '/api/me/mfa/totp/confirm', bearer(carefulAccess, { code: '000000' }))).status).toBe(422);
+    expect((await check('post', '/api/me/mfa/totp/confirm', bearer(carefulAccess, { code: totpCode(setup.body.secret, t.clock) }))).status).toBe(200);
+    t.clock.advance(30); // the confirming code's step is used up
+    const firstStep = await check('post', '/api/auth/login', json({ login: careful.username, password: careful.password }));
+    expect(firstStep.body.mfa_required).toBe(true);
+    expect((await check('post', '/api/auth/mfa', json({ mfa_token: firstStep.body.mfa_token, code: '000000' }))).status).toBe(401);
+    expect((await check('post', '/api/auth/mfa', json({ mfa_token: firstStep.body.mfa_token, code: totpCode(setup.body.secret, t.clock) }))).status).toBe(200);
+    expect((await check('post', '/api/me/mfa/recovery-codes', bearer(carefulAccess, { current_password: careful.password }))).status).toBe(200);
+    t.clock.advance(30);
+    expect((await check('delete', '/api/me/mfa/totp', bearer(carefulAccess, { current_password: careful.password, code: totpCode(setup.body.secret, t.clock) }))).status).toBe(204);
+    expect((await check('delete', '/api/me/mfa/totp', bearer(carefulAccess, { current_password: careful.password, code: '123456' }))).status).toBe(409);
 
     // Mail forms and the reset link.
     expect((await check('post', '/api/auth/verify/resend', json({ email: 'nobody@example.test' }))).status).toBe(202);

@@ -5,6 +5,9 @@ import { ConfigError, loadConfig } from '../../src/config/env';
 import { parseDuration } from '../../src/config/duration';
 import { generateKeyPairPem } from '../../src/config/keys';
 
+/** Production also needs a DATA_ENCRYPTION_KEY: 32 bytes, base64. */
+const DATA_KEY = Buffer.alloc(32, 1).toString('base64');
+
 const LONG_SECRET = 'a'.repeat(32);
 const emptyRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-config-'));
 const rootWithKeys = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-config-keys-'));
@@ -29,8 +32,8 @@ function problemsOf(env: Record<string, string>, rootDir = emptyRoot): string[] 
   throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
 }
 
-/** What production needs besides the settings under test (mail settings belong to another issue). */
-const PROD_BASE = { NODE_ENV: 'production', APP_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://mail.example.test:587' };
+/** What production needs besides the settings under test (mail and data-key settings belong to other issues). */
+const PROD_BASE = { NODE_ENV: 'production', APP_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://mail.example.test:587', DATA_ENCRYPTION_KEY: DATA_KEY };
 const PRODUCTION = { ...PROD_BASE, JWT_ALGORITHM: 'ES256' };
 
 describe('loadConfig defaults', () => {

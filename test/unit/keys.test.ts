@@ -6,6 +6,9 @@ import jwt from 'jsonwebtoken';
 import { ConfigError, loadConfig } from '../../src/config/env';
 import { deriveSecret, generateKeyPairPem, keysFromPem, keysFromSecret, liveSecrets, loadKeys } from '../../src/config/keys';
 
+/** Production also needs a DATA_ENCRYPTION_KEY: 32 bytes, base64. */
+const DATA_KEY = Buffer.alloc(32, 1).toString('base64');
+
 const rsa = generateKeyPairPem('RS256');
 const ec = generateKeyPairPem('ES256');
 
@@ -130,7 +133,7 @@ describe('loadKeys', () => {
   });
 
   it('never generates keys in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', APP_URL: 'https://a.example.test', SMTP_URL: 'smtp://mail.example.test', JWT_PRIVATE_KEY_FILE: 'prod/private.pem', JWT_PUBLIC_KEY_FILE: 'prod/public.pem' }, dir, { requireKeyFiles: false });
+    const config = loadConfig({ NODE_ENV: 'production', APP_URL: 'https://a.example.test', SMTP_URL: 'smtp://mail.example.test', DATA_ENCRYPTION_KEY: DATA_KEY, JWT_PRIVATE_KEY_FILE: 'prod/private.pem', JWT_PUBLIC_KEY_FILE: 'prod/public.pem' }, dir, { requireKeyFiles: false });
     expect(() => loadKeys(config, { generateIfMissing: true })).toThrow(ConfigError);
     expect(fs.existsSync(path.join(dir, 'prod/private.pem'))).toBe(false);
   });

@@ -32,6 +32,8 @@ describe.each(['RS256', 'ES256', 'HS256'] as const)('the token service with %s',
       sub: subject.public_id, username: 'alice', is_reader: true, is_author: false, is_admin: false,
       type: 'access', jti: expect.any(String), sid: FAMILY, ver: 3,
       iat, exp: iat + 900, iss: 'gatehouse', aud: 'gatehouse',
+      // SPEC.md's second stage: how and when the user signed in (a password, now, by default).
+      amr: ['pwd'], auth_time: iat,
     });
     expect(payload).toEqual(claims);
     expect(tokens.verifyAccessToken(token)).toEqual(claims);

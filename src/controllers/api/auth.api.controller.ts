@@ -3,18 +3,11 @@ import { matchedData } from 'express-validator';
 import { UnauthorizedError } from '../../errors/app-error';
 import { requestMeta } from '../../lib/request-meta';
 import { toPublicUser } from '../../presenters/user.presenter';
-import type { RegistrationInput } from '../../services/auth.service';
-import { SessionError, TokenPair } from '../../services/session.service';
+import { loginAccountKey } from '../../middleware/rate-limit';
+import { needsSecondStep, RegistrationInput } from '../../services/auth.service';
+import { SessionError } from '../../services/session.service';
+import { toSecondStepResponse, toTokenResponse } from '../../presenters/token.presenter';
 import type { AppContext } from '../../types/context';
-
-function tokenResponse(tokens: TokenPair) {
-  return {
-    access_token: tokens.accessToken,
-    refresh_token: tokens.refreshToken,
-    token_type: 'Bearer' as const,
-    expires_in: tokens.accessExpiresIn,
-  };
-}
 
 export function createAuthApiController({ services }: AppContext) {
   return {
@@ -26,14 +19,15 @@ export function createAuthApiController({ services }: AppContext) {
     async login(req: Request, res: Response) {
       const data = matchedData(req) as { login?: string; username?: string; email?: string; password: string };
       const login = data.login ?? data.username ?? data.email ?? '';
-      const { user, tokens } = await services.auth.login(login, data.password, requestMeta(req));
-      res.json({ ...tokenResponse(tokens), user: toPublicUser(user) });
+      const result = await services.auth.login(login, data.password, requestMeta(req), loginAccountKey(req));
+      if (needsSecondStep(result)) return res.json(toSecondStepResponse(result.secondStep));
+      res.json({ ...toTokenResponse(result.tokens), user: toPublicUser(result.user) });
     },
 
     async refresh(req: Request, res: Response) {
       const { refresh_token: refreshToken } = matchedData(req) as { refresh_token: string };
       try {
-        res.json(tokenResponse(await services.sessions.rotate(refreshToken, requestMeta(req))));
+        res.json(toTokenResponse(await services.sessions.rotate(refreshToken, requestMeta(req))));
       } catch (error) {
         if (error instanceof SessionError) throw new UnauthorizedError('The refresh token is not valid. Sign in again.', 'invalid_refresh_token');
         throw error;

@@ -2,14 +2,15 @@ import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { requestMeta } from '../../lib/request-meta';
 import { signedInUser } from '../../middleware/require-auth';
-import { toPublicUser } from '../../presenters/user.presenter';
+import { toPublicMfa, toPublicUser } from '../../presenters/user.presenter';
 import type { ProfileChanges } from '../../services/user.service';
 import type { AppContext } from '../../types/context';
 
 export function createMeApiController({ services }: AppContext) {
   return {
     async show(req: Request, res: Response) {
-      res.json(toPublicUser((await services.users.current(signedInUser(req))).user));
+      const { user, mfa } = await services.users.current(signedInUser(req));
+      res.json({ ...toPublicUser(user), mfa: toPublicMfa(mfa) });
     },
 
     async update(req: Request, res: Response) {

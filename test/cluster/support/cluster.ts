@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -231,6 +232,7 @@ export async function startCluster(count = 3): Promise<Cluster> {
     TRUST_PROXY: 'loopback',
     REFRESH_REUSE_GRACE: '2s',
     JWT_KEYS_RELOAD_INTERVAL: '1s',
+    DATA_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     LOG_LEVEL: 'info',
   };
   const instances = ports.map((port, i) => instance(String.fromCharCode(65 + i), port!, env));

@@ -30,10 +30,11 @@ const wallClock: TestClock = {
  * app is built, so links in mails (APP_URL) point back here; should another process take it
  * in between, the next port is tried.
  */
-export async function startApp(env: Record<string, string> = {}, options: { keys?: SigningKeys } = {}): Promise<RunningApp> {
+export async function startApp(env: Record<string, string> = {}, options: { keys?: SigningKeys; host?: 'localhost' } = {}): Promise<RunningApp> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
+    // WebAuthn refuses an IP address as the relying party: passkey journeys reach the app as localhost.
+    const baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`;
     const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-outbox-'));
     const t = await makeTestApp({
       env: { BCRYPT_COST: '4', APP_URL: baseUrl, MAIL_OUTBOX_DIR: outboxDir, ...env },
