@@ -106,3 +106,16 @@ export function replaceAllKeys(config: Config): { kid: string; removed: string[]
     return { kid: parseKeyPair(algorithm, pems.privatePem, pems.publicPem).kid, removed };
   });
 }
+
+/**
+ * `KID [--force]`, in any order. A kid is a base64url thumbprint, which may begin with "-": so
+ * only the exact option names are options, and any other word is the kid (node's parseArgs
+ * would take "-IUa…" for a cluster of short options and refuse it).
+ */
+export function parseRetireArguments(argv: string[]): { kid: string; force: boolean } | 'help' | 'usage' {
+  const words = argv.filter((word) => word !== '--');
+  if (words.includes('--help') || words.includes('-h')) return 'help';
+  const kids = words.filter((word) => word !== '--force');
+  if (kids.length !== 1) return 'usage';
+  return { kid: kids[0]!, force: words.includes('--force') };
+}

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv } from '../config/env';
-import { retireKey } from './key-rotation';
+import { parseRetireArguments, retireKey } from './key-rotation';
 import { CliError, runCli } from './run-cli';
 
 const USAGE = `Usage: npm run keys:retire -- KID [--force]
@@ -10,20 +9,9 @@ running instances stop accepting it, and drop it from /.well-known/jwks.json, wi
 JWT_KEYS_RELOAD_INTERVAL. Refused while tokens it signed may still be valid, unless --force
 (which ends those sessions). The current key is never retired. See docs/key-rotation.md.`;
 
-function parseOptions(argv: string[]): { kid: string; force: boolean } | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${USAGE}`);
-  }
-  if (parsed.values.help) return 'help';
-  if (parsed.positionals.length !== 1) throw new CliError(`Name exactly one kid to retire.\n\n${USAGE}`);
-  return { kid: parsed.positionals[0]!, force: parsed.values.force ?? false };
-}
-
 runCli(async () => {
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseRetireArguments(process.argv.slice(2));
+  if (options === 'usage') throw new CliError(`Name exactly one kid to retire.\n\n${USAGE}`);
   if (options === 'help') {
     console.log(USAGE);
     return;
