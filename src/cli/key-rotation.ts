@@ -107,15 +107,21 @@ export function replaceAllKeys(config: Config): { kid: string; removed: string[]
   });
 }
 
+/** An RFC 7638 thumbprint: SHA-256 in base64url, 43 characters. */
+const KID_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
 /**
- * `KID [--force]`, in any order. A kid is a base64url thumbprint, which may begin with "-": so
- * only the exact option names are options, and any other word is the kid (node's parseArgs
- * would take "-IUa…" for a cluster of short options and refuse it).
+ * `KID [--force]`, in any order. A kid is a base64url thumbprint, which may begin with "-" or
+ * even "--" (node's parseArgs takes "-IUa…" for a cluster of short options and refuses it): a
+ * word shaped like a kid is the kid; other words beginning with "-" are options.
  */
-export function parseRetireArguments(argv: string[]): { kid: string; force: boolean } | 'help' | 'usage' {
+export function parseRetireArguments(argv: string[]): { kid: string; force: boolean } | 'help' | 'usage' | { unknownOption: string } {
   const words = argv.filter((word) => word !== '--');
-  if (words.includes('--help') || words.includes('-h')) return 'help';
-  const kids = words.filter((word) => word !== '--force');
+  const options = words.filter((word) => word.startsWith('-') && !KID_SHAPE.test(word));
+  const unknown = options.find((word) => !['--force', '--help', '-h'].includes(word));
+  if (unknown !== undefined) return { unknownOption: unknown };
+  if (options.includes('--help') || options.includes('-h')) return 'help';
+  const kids = words.filter((word) => !options.includes(word));
   if (kids.length !== 1) return 'usage';
-  return { kid: kids[0]!, force: words.includes('--force') };
+  return { kid: kids[0]!, force: options.includes('--force') };
 }

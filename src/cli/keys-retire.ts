@@ -12,6 +12,7 @@ JWT_KEYS_RELOAD_INTERVAL. Refused while tokens it signed may still be valid, unl
 runCli(async () => {
   const options = parseRetireArguments(process.argv.slice(2));
   if (options === 'usage') throw new CliError(`Name exactly one kid to retire.\n\n${USAGE}`);
+  if (typeof options === 'object' && 'unknownOption' in options) throw new CliError(`Unknown option '${options.unknownOption}'.\n\n${USAGE}`);
   if (options === 'help') {
     console.log(USAGE);
     return;

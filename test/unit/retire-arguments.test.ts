@@ -6,6 +6,13 @@ describe('npm run keys:retire arguments', () => {
     expect(parseRetireArguments([kid])).toEqual({ kid, force: false });
     expect(parseRetireArguments([kid, '--force'])).toEqual({ kid, force: true });
     expect(parseRetireArguments(['--force', '--', kid])).toEqual({ kid, force: true });
+    const doubleDash = '--UaJ49xjecETpDDJCJa7aKMJUvR10Ls2khkCoZaNAg';
+    expect(parseRetireArguments([doubleDash])).toEqual({ kid: doubleDash, force: false });
+  });
+
+  it('names an option it does not know', () => {
+    expect(parseRetireArguments(['some-kid', '--now'])).toEqual({ unknownOption: '--now' });
+    expect(parseRetireArguments(['-f', 'some-kid'])).toEqual({ unknownOption: '-f' });
   });
 
   it('asks for usage without exactly one kid, and shows help when asked', () => {
