@@ -105,6 +105,15 @@ export function loadDotEnv(rootDir = ROOT_DIR): void {
  * Builds the one frozen configuration object. Every problem is collected and reported
  * together, each naming its variable, so a broken deployment is fixed in one pass.
  */
+/**
+ * NODE_ENV alone, read the way loadConfig reads it: for commands that must refuse production
+ * before anything else is checked (npm run seed).
+ */
+export function nodeEnvOf(env: Env = process.env): NodeEnv {
+  const parsed = EnvSchema.shape.NODE_ENV.safeParse(env.NODE_ENV === '' ? undefined : env.NODE_ENV);
+  return parsed.success ? parsed.data : 'development';
+}
+
 export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: LoadOptions = {}): Config {
   const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const problems: string[] = [];

@@ -33,7 +33,8 @@ export interface PageQuery {
 export async function readPage(spec: PageQuery): Promise<KeysetResult<Record<string, unknown>>> {
   const { filtered, idColumn, select, limit, seek } = spec;
   if ('offset' in seek) {
-    const key = await filtered().select(idColumn).orderBy(idColumn, 'desc').limit(1).offset(seek.offset);
+    // Bounded like every other read (from the top), and reading ids only.
+    const key = await filtered().where(idColumn, '<', TOP).select(idColumn).orderBy(idColumn, 'desc').limit(1).offset(seek.offset);
     const id = key[0] ? Number(Object.values(key[0])[0]) : undefined;
     if (id === undefined) return { rows: [], older: false, newer: seek.offset > 0 };
     const page = await readPage({ ...spec, seek: { below: id + 1 } });

@@ -1,4 +1,5 @@
 import { Db, toDate, toDateOrNull } from '../db/knex';
+import { deleteInBatches } from '../db/prune';
 
 export interface RefreshSessionRow {
   id: number;
@@ -114,9 +115,13 @@ export async function familyBelongsToUser(db: Db, familyId: string, userId: numb
   return Boolean(row);
 }
 
-/** Deletes rows nobody can use any more: expired ones, and revoked ones older than `revokedBefore`. */
+/**
+ * Deletes rows nobody can use any more, in bounded batches (db/prune.ts): expired ones (through
+ * the expires_at index), and revoked ones older than `revokedBefore` (through revoked_at's).
+ */
 export async function pruneRefreshSessions(db: Db, now: Date, revokedBefore: Date): Promise<number> {
-  return db(TABLE).where('expires_at', '<', now).orWhere('revoked_at', '<', revokedBefore).delete();
+  const expired = await deleteInBatches(db, TABLE, () => db(TABLE).where('expires_at', '<', now));
+  return expired + await deleteInBatches(db, TABLE, () => db(TABLE).where('revoked_at', '<', revokedBefore));
 }
 
 /**

@@ -81,7 +81,7 @@ export function definePaginationFlows(setup: () => Promise<TestApp>): void {
     let query: Record<string, string> | null = { q: tag };
     let pages = 0;
     while (query) {
-      const res = await request(t.app).get('/api/admin/users').query(query).set('Authorization', `Bearer ${adminToken}`);
+      const res: request.Response = await request(t.app).get('/api/admin/users').query(query).set('Authorization', `Bearer ${adminToken}`);
       expect(res.status).toBe(200);
       seen.push(...res.body.users.map((user: { id: string }) => user.id).filter((id: string) => expected.includes(id)));
       query = res.body.next ? { q: tag, ...res.body.next } : null;
@@ -100,7 +100,7 @@ export function definePaginationFlows(setup: () => Promise<TestApp>): void {
     const seen: number[] = [];
     let query: Record<string, string> | null = {};
     while (query) {
-      const res = await request(t.app).get('/api/articles').query(query).set('Authorization', `Bearer ${adminToken}`);
+      const res: request.Response = await request(t.app).get('/api/articles').query(query).set('Authorization', `Bearer ${adminToken}`);
       expect(res.status).toBe(200);
       seen.push(...res.body.articles.map((article: { id: number }) => article.id).filter((id: number) => ids.includes(id)));
       query = res.body.next;
