@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   // it only counts in the environment the process starts with (see lib/threadpool.ts).
   logger.info({ threadpool: libuvPoolSize(), bcryptSlots: bcryptSlots() }, 'libuv thread pool: bcrypt holds at most bcryptSlots threads');
   const keys = loadKeys(config, { generateIfMissing: !config.isProduction });
-  const db = createDb(config.database.url, config.rootDir);
+  const db = createDb(config.database.url, config.rootDir, config.database);
   const applied = await migrateLatest(db, config.rootDir);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 

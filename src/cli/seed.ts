@@ -61,7 +61,7 @@ runCli(async () => {
     return;
   }
   const config = loadConfig();
-  const db = createDb(config.database.url, config.rootDir);
+  const db = createDb(config.database.url, config.rootDir, config.database);
   try {
     await migrateLatest(db, config.rootDir);
     console.log(`Seeding ${describeDatabase(config.database.url)}${parsed.reset ? ' (after deleting what was seeded before)' : ''}`);

@@ -6,13 +6,15 @@ import { parseDuration } from './duration';
 
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'HS256';
 export type NodeEnv = 'development' | 'production' | 'test';
+export type SqliteSynchronous = 'normal' | 'full';
 
 export interface Config {
   readonly env: NodeEnv;
   readonly isProduction: boolean;
   readonly rootDir: string;
   readonly server: { readonly host: string; readonly port: number };
-  readonly database: { readonly url: string };
+  /** sqliteSynchronous: SQLite's `synchronous` pragma for file databases (see db/knex.ts). */
+  readonly database: { readonly url: string; readonly sqliteSynchronous: SqliteSynchronous };
   readonly jwt: {
     readonly algorithm: JwtAlgorithm;
     readonly privateKeyFile: string;
@@ -58,6 +60,7 @@ const EnvSchema = z.object({
   PORT: z.coerce.number({ error: 'PORT must be a number' }).int().min(0).max(65535, 'PORT must be 0–65535').default(3000),
   DATABASE_URL: z.string().trim().default('sqlite:./data/gatehouse.sqlite')
     .refine((url) => /^(sqlite:.+|mysql:\/\/.+)$/.test(url), 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or mysql://user:pass@host:port/db'),
+  SQLITE_SYNCHRONOUS: z.enum(['normal', 'full'], { error: 'SQLITE_SYNCHRONOUS must be normal or full' }).default('normal'),
   JWT_ALGORITHM: z.enum(['RS256', 'ES256', 'HS256'], { error: 'JWT_ALGORITHM must be RS256, ES256 or HS256' }).default('RS256'),
   JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).default('./keys/private.pem'),
   JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).default('./keys/public.pem'),
@@ -176,7 +179,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     isProduction,
     rootDir,
     server: { host: e.HOST, port: e.PORT },
-    database: { url: e.DATABASE_URL },
+    database: { url: e.DATABASE_URL, sqliteSynchronous: e.SQLITE_SYNCHRONOUS },
     jwt: {
       algorithm: e.JWT_ALGORITHM,
       privateKeyFile,

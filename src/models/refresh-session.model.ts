@@ -53,6 +53,45 @@ export async function insertRefreshSession(db: Db, session: NewRefreshSession): 
   await db(TABLE).insert(session);
 }
 
+/** The account a refresh token is rotated for: what its new access token says about it. */
+export interface RotationSubject {
+  id: number;
+  public_id: string;
+  username: string;
+  is_reader: boolean;
+  is_author: boolean;
+  is_admin: boolean;
+  is_active: boolean;
+  token_version: number;
+}
+
+const SUBJECT_COLUMNS = ['public_id', 'username', 'is_reader', 'is_author', 'is_admin', 'is_active', 'token_version'] as const;
+
+/**
+ * A token's row and its user in one statement: rotation is the most frequent write, and on
+ * MySQL every statement of its transaction is a round trip.
+ */
+export async function findRefreshSessionWithSubject(db: Db, jtiHash: string): Promise<{ session: RefreshSessionRow; subject: RotationSubject } | undefined> {
+  const raw = await db(TABLE)
+    .join('users', 'users.id', `${TABLE}.user_id`)
+    .where(`${TABLE}.jti_hash`, jtiHash)
+    .first(`${TABLE}.*`, ...SUBJECT_COLUMNS.map((column) => `users.${column} as subject_${column}`));
+  if (!raw) return undefined;
+  return {
+    session: toRow(raw),
+    subject: {
+      id: Number(raw.user_id),
+      public_id: String(raw.subject_public_id),
+      username: String(raw.subject_username),
+      is_reader: Boolean(raw.subject_is_reader),
+      is_author: Boolean(raw.subject_is_author),
+      is_admin: Boolean(raw.subject_is_admin),
+      is_active: Boolean(raw.subject_is_active),
+      token_version: Number(raw.subject_token_version),
+    },
+  };
+}
+
 export async function findRefreshSessionByHash(db: Db, jtiHash: string): Promise<RefreshSessionRow | undefined> {
   const raw = await db(TABLE).where({ jti_hash: jtiHash }).first();
   return raw ? toRow(raw) : undefined;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config/env';
-import type { SigningKeys } from '../config/keys';
+import { deriveSecret, SigningKeys } from '../config/keys';
 import { Clock, secondsSinceEpoch } from '../lib/clock';
 import { createVerifiedTokenCache } from '../lib/verified-token-cache';
 
@@ -61,34 +61,60 @@ export interface TokenService {
 
 const MAX_TOKEN_LENGTH = 4096;
 
+/** How a kind of token is signed and which keys verify it. */
+interface TokenKeys {
+  algorithm: jwt.Algorithm;
+  kid: string;
+  signingKey: crypto.KeyObject;
+  verificationKeys: ReadonlyMap<string, crypto.KeyObject>;
+}
+
+/**
+ * Refresh tokens are read by Gatehouse alone (another service verifies access tokens through
+ * the JWKS, never refresh tokens), and each is worth only what its row says. So they are signed
+ * with HMAC-SHA256 under a secret derived from the signing material, as Keycloak signs its own:
+ * a refresh costs one RSA signature (the access token's) instead of two, the key is never
+ * published, and a refresh token can never pass for an access token (another algorithm, another
+ * key, a kid no access token names), nor the reverse.
+ */
+export function refreshTokenKeys(keys: SigningKeys): TokenKeys {
+  const secret = deriveSecret(keys, 'refresh-tokens');
+  const kid = `r-${crypto.createHmac('sha256', secret).update('gatehouse refresh kid').digest('base64url').slice(0, 16)}`;
+  const key = crypto.createSecretKey(secret);
+  return { algorithm: 'HS256', kid, signingKey: key, verificationKeys: new Map([[kid, key]]) };
+}
+
 export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, clock: Clock): TokenService {
   const { issuer, audience, accessTtlSeconds, refreshTtlSeconds } = jwtConfig;
   // Only access tokens: they are checked on every request. Refresh tokens are used once each.
   const verifiedAccessTokens = createVerifiedTokenCache<AccessClaims>();
+  const keysFor: Record<'access' | 'refresh', TokenKeys> = { access: keys, refresh: refreshTokenKeys(keys) };
 
-  function sign<C extends RegisteredClaims>(claims: Omit<C, keyof RegisteredClaims> & { sub: string }, ttl: number): SignedToken<C> {
+  function sign<C extends RegisteredClaims>(type: 'access' | 'refresh', claims: Omit<C, keyof RegisteredClaims> & { sub: string }, ttl: number): SignedToken<C> {
     const iat = secondsSinceEpoch(clock);
     const full = { ...claims, jti: crypto.randomUUID(), iat, exp: iat + ttl, iss: issuer, aud: audience } as unknown as C;
-    const token = jwt.sign(full, keys.signingKey, { algorithm: keys.algorithm, keyid: keys.kid });
+    const { signingKey, algorithm, kid } = keysFor[type];
+    const token = jwt.sign(full, signingKey, { algorithm, keyid: kid });
     return { token, claims: full };
   }
 
   /**
    * jsonwebtoken checks the signature with the one pinned algorithm, and iss, aud and exp when
    * present. It accepts a token with no exp and knows nothing of our `type` claim, so both are
-   * checked here, as is the kid: a token naming a key we do not hold is refused outright.
+   * checked here, as is the kid: a token naming a key we do not hold for its type is refused outright.
    */
   function verify(token: string, expectedType: 'access' | 'refresh'): Record<string, unknown> {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid');
+    const { algorithm, verificationKeys } = keysFor[expectedType];
     const decoded = jwt.decode(token, { complete: true });
     const kid = decoded?.header.kid;
-    const key = typeof kid === 'string' ? keys.verificationKeys.get(kid) : undefined;
-    if (!decoded || decoded.header.alg !== keys.algorithm || !key) throw new TokenError('invalid');
+    const key = typeof kid === 'string' ? verificationKeys.get(kid) : undefined;
+    if (!decoded || decoded.header.alg !== algorithm || !key) throw new TokenError('invalid');
 
     let payload: unknown;
     try {
       payload = jwt.verify(token, key, {
-        algorithms: [keys.algorithm],
+        algorithms: [algorithm],
         issuer,
         audience,
         clockTimestamp: secondsSinceEpoch(clock),
@@ -106,7 +132,7 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
 
   return {
     signAccessToken(subject, familyId) {
-      return sign<AccessClaims>({
+      return sign<AccessClaims>('access', {
         sub: subject.public_id,
         type: 'access',
         username: subject.username,
@@ -119,7 +145,7 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
     },
 
     signRefreshToken(subjectId, familyId) {
-      return sign<RefreshClaims>({ sub: subjectId, type: 'refresh', fam: familyId }, refreshTtlSeconds);
+      return sign<RefreshClaims>('refresh', { sub: subjectId, type: 'refresh', fam: familyId }, refreshTtlSeconds);
     },
 
     /**
