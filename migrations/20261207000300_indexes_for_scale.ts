@@ -10,7 +10,6 @@ import { isSqlite } from '../src/db/schema';
  *   themselves compare exactly); MySQL's columns are already case-insensitive.
  * - audit_events (user_id, id): one user's events, newest first, a page at a time. It replaces
  *   (user_id, created_at), which made both engines sort a user's whole history by id.
- * - refresh_sessions.revoked_at: pruning finds revoked rows without reading the table.
  */
 const NAME_INDEXES = [
   ['first_name', 'users_first_name_search_index'],
@@ -25,11 +24,9 @@ export async function up(knex: Knex): Promise<void> {
   // Created before the old index goes: on MySQL the user_id foreign key always needs one.
   await knex.schema.alterTable('audit_events', (table) => table.index(['user_id', 'id'], 'audit_events_user_id_id_index'));
   await knex.schema.alterTable('audit_events', (table) => table.dropIndex(['user_id', 'created_at']));
-  await knex.schema.alterTable('refresh_sessions', (table) => table.index(['revoked_at'], 'refresh_sessions_revoked_at_index'));
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('refresh_sessions', (table) => table.dropIndex(['revoked_at'], 'refresh_sessions_revoked_at_index'));
   await knex.schema.alterTable('audit_events', (table) => table.index(['user_id', 'created_at']));
   await knex.schema.alterTable('audit_events', (table) => table.dropIndex(['user_id', 'id'], 'audit_events_user_id_id_index'));
   for (const [column, name] of NAME_INDEXES) {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { Knex } from 'knex';
+import { CachingBetterSqlite3Client } from './sqlite-client';
 
 export type Db = Knex;
 export type Engine = 'sqlite' | 'mysql';
@@ -49,7 +50,7 @@ function sqliteConfig(location: string, rootDir: string, synchronous: 'normal' |
   const filename = inMemory ? ':memory:' : path.resolve(rootDir, location);
   if (!inMemory) fs.mkdirSync(path.dirname(filename), { recursive: true });
   return {
-    client: 'better-sqlite3',
+    client: CachingBetterSqlite3Client as unknown as Knex.Config['client'],
     connection: { filename },
     useNullAsDefault: true,
     // One connection: SQLite has a single writer, and an in-memory database lives and dies

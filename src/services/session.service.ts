@@ -232,9 +232,8 @@ export function createSessionService(deps: {
       accessCheck.forget();
     },
 
-    async prune() {
-      const now = clock.now();
-      return Sessions.pruneRefreshSessions(db, now, new Date(now.getTime() - jwt.refreshTtlSeconds * 1000));
+    prune() {
+      return Sessions.pruneRefreshSessions(db, clock.now());
     },
   };
   return service;
