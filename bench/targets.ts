@@ -121,6 +121,16 @@ export const GATEHOUSE_TARGETS: GatehouseTarget[] = [
     },
   },
   {
+    // What a load generator sends from outside: the access cookie alone, no CSRF cookie, so
+    // every answer carries the session's CSRF cookie again (see docs/performance-at-scale.md).
+    key: 'me-bare',
+    label: 'GET /me (access cookie only)',
+    async prepare(port) {
+      const { access } = await signedInCookies(port);
+      return { path: '/me', headers: { cookie: `${COOKIES.access}=${access}` } };
+    },
+  },
+  {
     key: 'home',
     label: 'GET / (anonymous)',
     async prepare() {

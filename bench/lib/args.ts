@@ -5,7 +5,7 @@ import type { Loader } from './processes';
 
 export const TARGET_KEYS = [
   'hello', 'floor', 'plain', 'bcrypt', 'refresh-floor',
-  'me', 'home', 'api-me', 'login', 'refresh', 'refresh-api',
+  'me', 'me-bare', 'home', 'api-me', 'login', 'refresh', 'refresh-api',
   'admin-search', 'admin-users-deep', 'admin-users-typed', 'audit-user', 'audit-user-deep', 'audit-type', 'audit-type-deep', 'me-sessions',
   'long', 'scale',
 ] as const;

@@ -33,6 +33,8 @@ export function computeRatios(rows: Row[], engines: string[]): Record<string, nu
   for (const engine of engines) {
     ratios[`${engine}: /me ÷ floor (b)`] = ratio(rows, 'GET /me (cookie)', '(b)', engine);
     ratios[`${engine}: /me ÷ plain floor (p)`] = ratio(rows, 'GET /me (cookie)', '(p)', engine);
+    ratios[`${engine}: /me, access cookie only ÷ plain floor (p)`] = ratio(rows, 'GET /me (access cookie only)', '(p)', engine);
+    ratios[`${engine}: /me, access cookie only ÷ plain floor (p), CPU/req`] = ratio(rows, 'GET /me (access cookie only)', '(p)', engine, true);
     ratios[`${engine}: /me ÷ ceiling (a)`] = ratio(rows, 'GET /me (cookie)', '(a)', engine);
     ratios[`${engine}: login ÷ raw bcrypt (c)`] = ratio(rows, 'POST /api/auth/login', '(c)', engine);
     ratios[`${engine}: login with /healthz probe ÷ (c)`] = ratio(rows, 'POST /api/auth/login, probed', '(c)', engine);

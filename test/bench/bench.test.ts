@@ -25,7 +25,7 @@ interface Results {
   }>;
 }
 
-const GATEHOUSE = ['GET /me (cookie)', 'GET / (anonymous)', 'GET /api/me (Bearer)', 'POST /api/auth/login', 'POST /api/auth/login, probed',
+const GATEHOUSE = ['GET /me (cookie)', 'GET /me (access cookie only)', 'GET / (anonymous)', 'GET /api/me (Bearer)', 'POST /api/auth/login', 'POST /api/auth/login, probed',
   'GET /healthz during login storm', 'GET /me (silent refresh)', 'POST /api/auth/refresh (rotation)', 'GET /admin/users?q=grace. (search)',
   'GET /admin/users page 500 (Next link)', 'GET /admin/users?page=500 (typed)', 'GET /admin/audit?user=bench_user',
   'GET /admin/audit?user=bench_user page 50 (Next link)', 'GET /admin/audit?event=login_failed',
@@ -116,7 +116,7 @@ describe('the bench\'s options', () => {
       durationS: 10, connections: 50, reps: 3, interleaveRounds: 6, bcryptCost: 12, datasets: ['empty', 'seeded'],
       seed: { users: 100_000, sessions: 200_000, audit: 1_000_000, articles: 20_000 }, scale: [10_000, 100_000, 1_000_000],
     });
-    expect([...opts.only]).toEqual(['hello', 'floor', 'plain', 'bcrypt', 'refresh-floor', 'me', 'home', 'api-me', 'login', 'refresh', 'refresh-api',
+    expect([...opts.only]).toEqual(['hello', 'floor', 'plain', 'bcrypt', 'refresh-floor', 'me', 'me-bare', 'home', 'api-me', 'login', 'refresh', 'refresh-api',
       'admin-search', 'admin-users-deep', 'admin-users-typed', 'audit-user', 'audit-user-deep', 'audit-type', 'audit-type-deep', 'me-sessions', 'long', 'scale']);
   });
 
