@@ -17,10 +17,28 @@ export interface PageQuery {
   filtered: () => Knex.QueryBuilder;
   /** The id the list is ordered by, qualified (`audit_events.id`). */
   idColumn: string;
-  /** Adds the joins and columns of a page's rows. */
+  /** Adds the joins and columns of a page's rows (fetched by id once the page's ids are known). */
   select: (query: Knex.QueryBuilder) => Knex.QueryBuilder;
   limit: number;
   seek: Seek;
+}
+
+/**
+ * The ids of one page, newest first, read from the filter's index alone: at most `limit + 1`
+ * entries below (or above) the bound, whatever the depth. Asked for whole rows in the same
+ * statement, MariaDB answers `event = ? AND id < ?` by walking the event's rows down from the
+ * newest and discarding those above the bound (100,060 rows read for page 2,000 here, against
+ * 50 for the ids alone), so the rows are fetched by primary key in a second statement.
+ */
+async function idsOf(filtered: () => Knex.QueryBuilder, idColumn: string, bound: { op: '<' | '>'; id: number }, limit: number): Promise<number[]> {
+  const rows = await filtered().where(idColumn, bound.op, bound.id).select(idColumn).orderBy(idColumn, bound.op === '<' ? 'desc' : 'asc').limit(limit);
+  return rows.map((row: Record<string, unknown>) => Number(Object.values(row)[0]));
+}
+
+async function rowsOf(spec: PageQuery, ids: number[]): Promise<Array<Record<string, unknown>>> {
+  if (ids.length === 0) return [];
+  // By primary key alone: the filter chose the ids already, and a planner offered it again may prefer its indexes.
+  return spec.select(spec.filtered().clearWhere().whereIn(spec.idColumn, ids)).orderBy(spec.idColumn, 'desc');
 }
 
 /**
@@ -31,7 +49,7 @@ export interface PageQuery {
  * with the page number, but over index entries, never over rows.
  */
 export async function readPage(spec: PageQuery): Promise<KeysetResult<Record<string, unknown>>> {
-  const { filtered, idColumn, select, limit, seek } = spec;
+  const { filtered, idColumn, limit, seek } = spec;
   if ('offset' in seek) {
     // Bounded like every other read (from the top), and reading ids only.
     const key = await filtered().where(idColumn, '<', TOP).select(idColumn).orderBy(idColumn, 'desc').limit(1).offset(seek.offset);
@@ -41,12 +59,12 @@ export async function readPage(spec: PageQuery): Promise<KeysetResult<Record<str
     return { ...page, newer: seek.offset > 0 };
   }
   if ('above' in seek) {
-    const rows = await select(filtered().where(idColumn, '>', seek.above)).orderBy(idColumn, 'asc').limit(limit + 1);
     // Read upwards from the cursor, shown newest first; the page it was reached from lies below.
-    return { rows: rows.slice(0, limit).reverse(), older: true, newer: rows.length > limit };
+    const ids = await idsOf(filtered, idColumn, { op: '>', id: seek.above }, limit + 1);
+    return { rows: await rowsOf(spec, ids.slice(0, limit)), older: true, newer: ids.length > limit };
   }
-  const rows = await select(filtered().where(idColumn, '<', seek.below)).orderBy(idColumn, 'desc').limit(limit + 1);
-  return { rows: rows.slice(0, limit), older: rows.length > limit, newer: seek.below !== TOP };
+  const ids = await idsOf(filtered, idColumn, { op: '<', id: seek.below }, limit + 1);
+  return { rows: await rowsOf(spec, ids.slice(0, limit)), older: ids.length > limit, newer: seek.below !== TOP };
 }
 
 /**
