@@ -45,6 +45,8 @@ export function describeDatabase(url: string): string {
  * sign-ins, rotations or sign-outs may be undone then. SQLITE_SYNCHRONOUS=full restores an
  * fsync per commit.
  */
+const SQLITE_CACHE_KB = 4000;
+
 function sqliteConfig(location: string, rootDir: string, synchronous: 'normal' | 'full'): Knex.Config {
   const inMemory = location === ':memory:';
   const filename = inMemory ? ':memory:' : path.resolve(rootDir, location);
@@ -64,6 +66,10 @@ function sqliteConfig(location: string, rootDir: string, synchronous: 'normal' |
         conn.pragma('busy_timeout = 5000');
         if (!inMemory) conn.pragma('journal_mode = WAL');
         if (!inMemory) conn.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+        // 4 MB of page cache instead of better-sqlite3's 16: the hot pages of every listed query
+        // fit many times over, pages beyond it come from the OS's file cache (outside the
+        // process's RSS), and a seeded million-row database no longer adds 12 MB to each process.
+        if (!inMemory) conn.pragma(`cache_size = -${SQLITE_CACHE_KB}`);
         done(null, conn);
       },
     },

@@ -14,17 +14,18 @@ describe('a SQLite file database', () => {
     try {
       const [journal] = await db.raw('pragma journal_mode');
       const [sync] = await db.raw('pragma synchronous');
-      return { journal: journal.journal_mode, synchronous: sync.synchronous };
+      const [cache] = await db.raw('pragma cache_size');
+      return { journal: journal.journal_mode, synchronous: sync.synchronous, cacheSize: cache.cache_size };
     } finally {
       await db.destroy();
     }
   }
 
-  it('runs in WAL mode with synchronous=NORMAL by default: a commit does not wait for an fsync', async () => {
-    expect(await pragmasOf({})).toEqual({ journal: 'wal', synchronous: 1 });
+  it('runs in WAL mode with synchronous=NORMAL by default (a commit does not wait for an fsync) and a 4 MB page cache', async () => {
+    expect(await pragmasOf({})).toEqual({ journal: 'wal', synchronous: 1, cacheSize: -4000 });
   });
 
   it('waits for an fsync on every commit with SQLITE_SYNCHRONOUS=full', async () => {
-    expect(await pragmasOf({ sqliteSynchronous: 'full' })).toEqual({ journal: 'wal', synchronous: 2 });
+    expect(await pragmasOf({ sqliteSynchronous: 'full' })).toEqual({ journal: 'wal', synchronous: 2, cacheSize: -4000 });
   });
 });
