@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   if (config.server.workers === 1) return serve(config, logger, keys, dataKey, { migrate: true });
 
   // Once for the deployment, before any worker starts: the workers never migrate.
-  const db = createDb(config.database.url, config.rootDir);
+  const db = createDb(config.database.url, config.rootDir, config.database);
   const applied = await migrate(db, config, logger, () => false).finally(() => db.destroy());
   if (applied === undefined) return;
   superviseWorkers({
@@ -67,7 +67,7 @@ async function migrate(db: Db, config: Config, logger: Logger, stopped: () => bo
 async function serve(config: Config, logger: Logger, keys: KeyRing, dataKey: Buffer, options: { migrate?: boolean } = {}): Promise<void> {
   // A rotation (npm run keys:rotate) is picked up from the key files without a restart.
   keys.watch(logger);
-  const db = createDb(config.database.url, config.rootDir);
+  const db = createDb(config.database.url, config.rootDir, config.database);
   const redis = config.redis.url ? openRedis(config.redis.url, logger) : undefined;
   const readiness = createReadiness();
   const app = createApp({ config, db, keys, logger, redis: redis?.client, redisSubscriber: redis?.subscriber, readiness, dataKey });

@@ -1,9 +1,20 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { SeedCounts } from '../../src/db/seed';
 import type { Loader } from './processes';
 
-export const TARGET_KEYS = ['hello', 'floor', 'bcrypt', 'me', 'home', 'api-me', 'login', 'refresh', 'long'] as const;
+export const TARGET_KEYS = [
+  'hello', 'floor', 'plain', 'bcrypt', 'refresh-floor',
+  'me', 'me-bare', 'home', 'api-me', 'login', 'refresh', 'refresh-api',
+  'admin-search', 'admin-users-deep', 'admin-users-typed', 'audit-user', 'audit-user-deep', 'audit-type', 'audit-type-deep', 'me-sessions',
+  'long', 'scale',
+] as const;
 export type TargetKey = (typeof TARGET_KEYS)[number];
+export const DATASETS = ['empty', 'seeded'] as const;
+export type Dataset = (typeof DATASETS)[number];
+/** The issue's installation: a hundred thousand accounts, a million audit events. */
+export const DEFAULT_SEED: SeedCounts = { users: 100_000, sessions: 200_000, audit: 1_000_000, articles: 20_000 };
+export const DEFAULT_SCALE = [10_000, 100_000, 1_000_000];
 
 export interface BenchOptions {
   durationS: number;
@@ -29,11 +40,19 @@ export interface BenchOptions {
   cpuProfileDir?: string;
   /** Node flags for the Gatehouse servers after those of `npm start` (e.g. --max-semi-space-size=16), to compare settings. */
   nodeFlags: string[];
+  /** Which databases every Gatehouse target runs on, side by side: only the bench's own fixture, and that plus `seed`. */
+  datasets: Dataset[];
+  seed: SeedCounts;
+  /** Audit table sizes of the growth table (target `scale`), and the length of each run there. */
+  scale: number[];
+  scaleDurationS: number;
 }
 
 const USAGE = `npm run bench -- [--duration 10] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
                    [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--interleave 6] [--loader require|import] [--gatehouse dist|src]
                    [--cpu-prof DIR] [--node-flags="--flag=value ..."] [--only ${TARGET_KEYS.join(',')}]
+                   [--datasets empty,seeded] [--seed users=100000,sessions=200000,audit=1000000,articles=20000]
+                   [--scale 10000,100000,1000000] [--scale-duration 5]
 BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test also runs the Gatehouse targets on MariaDB.`;
 
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -54,6 +73,10 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
       gatehouse: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'node-flags': { type: 'string' },
+      datasets: { type: 'string' },
+      seed: { type: 'string' },
+      scale: { type: 'string' },
+      'scale-duration': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -92,5 +115,35 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     mysqlUrl: env.BENCH_MYSQL_URL || undefined,
     cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
     nodeFlags: (values['node-flags'] ?? '').split(/\s+/).filter(Boolean),
+    datasets: parseDatasets(values.datasets),
+    seed: parseSeed(values.seed),
+    scale: parseScale(values.scale),
+    scaleDurationS: number('scale-duration', values['scale-duration'], 5, 1),
   };
+}
+
+function parseDatasets(text: string | undefined): Dataset[] {
+  const names = (text ?? DATASETS.join(',')).split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) if (!(DATASETS as readonly string[]).includes(name)) throw new Error(`--datasets: unknown dataset "${name}" (empty, seeded)\n${USAGE}`);
+  if (names.length === 0) throw new Error(`--datasets names no dataset\n${USAGE}`);
+  return [...new Set(names)] as Dataset[];
+}
+
+function parseSeed(text: string | undefined): SeedCounts {
+  const counts = { ...DEFAULT_SEED };
+  for (const part of (text ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=');
+    if (!name || !(name in counts) || !/^\d+$/.test(value ?? '')) throw new Error(`--seed takes name=count pairs of users, sessions, audit, articles (got "${part}")\n${USAGE}`);
+    counts[name as keyof SeedCounts] = Number(value);
+  }
+  return counts;
+}
+
+function parseScale(text: string | undefined): number[] {
+  if (text === undefined) return DEFAULT_SCALE;
+  const sizes = text.split(',').map((p) => p.trim());
+  if (sizes.some((size) => !/^\d+$/.test(size)) || sizes.map(Number).some((size, i, all) => i > 0 && size <= all[i - 1]!)) {
+    throw new Error(`--scale takes growing audit table sizes, e.g. 10000,100000,1000000\n${USAGE}`);
+  }
+  return sizes.map(Number);
 }

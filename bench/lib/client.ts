@@ -1,4 +1,4 @@
-import { BENCH_USER } from './fixture';
+import { BenchAccount, BENCH_USER } from './fixture';
 
 /** Cookie names when COOKIE_SECURE is on, as the bench always runs Gatehouse. */
 export const COOKIES = {
@@ -20,8 +20,8 @@ async function postJson(port: number, path: string, body: unknown): Promise<Resp
   });
 }
 
-export async function apiLogin(port: number): Promise<ApiTokens> {
-  const res = await postJson(port, '/api/auth/login', { login: BENCH_USER.username, password: BENCH_USER.password });
+export async function apiLogin(port: number, account: BenchAccount = BENCH_USER): Promise<ApiTokens> {
+  const res = await postJson(port, '/api/auth/login', { login: account.username, password: account.password });
   if (res.status !== 200) throw new Error(`bench login answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as ApiTokens;
 }
@@ -35,11 +35,21 @@ export function cookiePair(setCookie: string | undefined, name: string): string 
 
 /** The CSRF cookie a browser would hold after its first page, so page requests look like a browser's. */
 export async function csrfCookie(port: number, cookieHeader: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/me`, { headers: { cookie: cookieHeader }, redirect: 'manual' });
-  await res.arrayBuffer();
+  return (await getPage(port, '/me', cookieHeader)).csrf;
+}
+
+/** A page as a signed-in browser gets it: its HTML and the CSRF cookie it sets, if any. */
+export async function getPage(port: number, path: string, cookieHeader: string): Promise<{ html: string; csrf: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { cookie: cookieHeader }, redirect: 'manual' });
+  const html = await res.text();
   const pair = res.headers.getSetCookie().map((line) => cookiePair(line, COOKIES.csrf)).find(Boolean);
-  if (res.status !== 200 || !pair) throw new Error(`GET /me answered ${res.status} without a CSRF cookie`);
-  return pair;
+  if (res.status !== 200 || (!pair && !cookieHeader.includes(COOKIES.csrf))) throw new Error(`GET ${path} answered ${res.status} without a CSRF cookie`);
+  return { html, csrf: pair ?? '' };
+}
+
+/** Where a page's Next link leads (the cursor a deep page is reached by). */
+export function nextLinkOf(html: string): string | undefined {
+  return /href="([^"]+)" rel="next"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
 }
 
 /**

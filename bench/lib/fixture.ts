@@ -6,11 +6,25 @@ import knex from 'knex';
 import { writeKeyPair } from '../../src/config/keys';
 import { createDb } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrate';
+import { seed, SeedCounts } from '../../src/db/seed';
 import { insertUser } from '../../src/models/user.model';
 import { createPasswordService } from '../../src/services/password.service';
+import { writeBenchHistory } from './history';
 import { ROOT } from './processes';
 
-export const BENCH_USER = { username: 'bench_user', email: 'bench_user@example.test', password: 'quokka-lantern-harbour-42' };
+export interface BenchAccount {
+  username: string;
+  email: string;
+  password: string;
+}
+
+const PASSWORD = 'quokka-lantern-harbour-42';
+/** Signs in for /me, the API and the login storm; its audit history fills the audit pages. */
+export const BENCH_USER: BenchAccount = { username: 'bench_user', email: 'bench_user@example.test', password: PASSWORD };
+/** Opens the admin pages. */
+export const BENCH_ADMIN: BenchAccount = { username: 'bench_admin', email: 'bench_admin@example.test', password: PASSWORD };
+/** Has 50 sessions (49 written here, the 50th its target's sign-in), for /me/sessions. */
+export const BENCH_SESSIONS: BenchAccount = { username: 'bench_sessions', email: 'bench_sessions@example.test', password: PASSWORD };
 
 /** Everything a run keeps in one temporary folder: a fresh RS256 key pair, SQLite files, server logs. */
 export interface Workspace {
@@ -63,24 +77,29 @@ export function gatehouseEnv(ws: Workspace, databaseUrl: string, bcryptCost: num
   return env;
 }
 
-/** Migrates the database and creates the bench user directly (no mail, no rate limit involved). */
-export async function seedDatabase(databaseUrl: string, bcryptCost: number): Promise<void> {
+/**
+ * Migrates the database, seeds it when `counts` are given (npm run seed's generator), then writes
+ * the bench's own accounts and history (bench/lib/history.ts) directly: no mail, no rate limit.
+ * The "empty" database of the bench holds only the latter.
+ */
+export async function seedDatabase(databaseUrl: string, bcryptCost: number, counts?: SeedCounts): Promise<void> {
   const db = createDb(databaseUrl, ROOT);
   try {
     await migrateLatest(db, ROOT);
+    if (counts) await seed(db, { counts, passwordHash: () => createPasswordService(bcryptCost).hash('seeded accounts are not signed in by the bench') });
     const existing = await db('users').where({ username: BENCH_USER.username }).first('id');
     if (existing) return;
-    const passwordHash = await createPasswordService(bcryptCost).hash(BENCH_USER.password);
+    const passwordHash = await createPasswordService(bcryptCost).hash(PASSWORD);
     const now = new Date();
-    await insertUser(db, {
-      public_id: crypto.randomUUID(),
-      username: BENCH_USER.username,
-      email: BENCH_USER.email,
-      first_name: 'Bench',
-      second_name: 'User',
-      password_hash: passwordHash,
-      is_verified: true,
-    }, now);
+    const ids: Record<string, number> = {};
+    for (const [account, roles] of [[BENCH_USER, {}], [BENCH_ADMIN, { is_admin: true }], [BENCH_SESSIONS, {}]] as const) {
+      const user = await insertUser(db, {
+        public_id: crypto.randomUUID(), username: account.username, email: account.email,
+        first_name: 'Bench', second_name: 'User', password_hash: passwordHash, is_verified: true, ...roles,
+      }, now);
+      ids[account.username] = user.id;
+    }
+    await writeBenchHistory(db, { userId: ids[BENCH_USER.username]!, sessionsUserId: ids[BENCH_SESSIONS.username]!, passwordHash, now });
   } finally {
     await db.destroy();
   }

@@ -30,6 +30,8 @@ export interface LoadResult {
   timeouts: number;
   /** Server CPU time (all threads) per completed request: steadier than req/s on a shared machine. */
   cpuUsPerReq?: number;
+  /** The database server's CPU time per request (MariaDB on this machine), when it can be read. */
+  dbCpuUsPerReq?: number;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -94,5 +96,6 @@ export function medianOf(results: LoadResult[]): LoadResult {
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
     cpuUsPerReq: results.some((r) => r.cpuUsPerReq !== undefined) ? median(results.map((r) => r.cpuUsPerReq ?? NaN)) : undefined,
+    dbCpuUsPerReq: results.some((r) => r.dbCpuUsPerReq !== undefined) ? median(results.map((r) => r.dbCpuUsPerReq ?? NaN)) : undefined,
   };
 }

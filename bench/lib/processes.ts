@@ -10,7 +10,7 @@ export interface ServerProcess {
   name: string;
   pid: number;
   port: number;
-  /** From spawn to the first accepted TCP connection (with waitReady: to GET /readyz 200). */
+  /** From spawn to the first accepted TCP connection. */
   startupMs: number;
   peakRssMb(): number;
   rssMb(): number;
@@ -60,18 +60,20 @@ export interface StartOptions {
   cpuProfileDir?: string;
   /** Node flags before the loader, e.g. npm start's heap settings. */
   nodeFlags?: string[];
+  /** A plain JavaScript file, run by node itself with no TypeScript loader (the plain floor). */
+  plainNode?: boolean;
   /** Gatehouse listens before it has migrated: wait until GET /readyz stops answering 503 (a tree without it answers 404). */
   waitReady?: boolean;
 }
 
 /** Runs a TypeScript entry point as `node --require tsx/cjs FILE` (as npm start does), so the PID we watch is the server itself. */
 export async function startServer(name: string, script: string, env: Record<string, string>, logFile: string, options: StartOptions = {}): Promise<ServerProcess> {
-  const { loader = 'require', cpuProfileDir, nodeFlags = [], waitReady = false } = options;
+  const { loader = 'require', cpuProfileDir, nodeFlags = [], plainNode = false, waitReady = false } = options;
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const started = process.hrtime.bigint();
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...nodeFlags, ...profile, ...loaderArgs(loader), script], {
+  const child = spawn(process.execPath, [...nodeFlags, ...profile, ...(plainNode ? [] : loaderArgs(loader)), script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', out, out],
@@ -107,16 +109,6 @@ export async function startServer(name: string, script: string, env: Record<stri
   };
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
-    if (await canConnect(port)) return;
-    await sleep(5);
-  }
-  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
-}
-
 async function waitUntilReady(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -126,6 +118,16 @@ async function waitUntilReady(port: number, child: ChildProcess, timeoutMs: numb
     await sleep(5);
   }
   throw new Error(`GET /readyz still answered 503 after ${timeoutMs} ms`);
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    if (await canConnect(port)) return;
+    await sleep(5);
+  }
+  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -148,6 +150,24 @@ export function readStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU time used so far by every thread of any process (e.g. the database server), in ms. */
+export function processCpuMs(pid: number): number {
+  return cpuTicks(pid) * 10;
+}
+
+/** The pid of a running process by its name (e.g. mariadbd), or undefined. */
+export function findProcess(names: string[]): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (names.includes(fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) return Number(entry);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
 }
 
 /** utime + stime of every thread of the process, in clock ticks (1/100 s). */

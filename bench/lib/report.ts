@@ -7,6 +7,8 @@ import { ROOT } from './processes';
 export interface Row {
   label: string;
   engine: 'baseline' | 'sqlite' | 'mysql';
+  /** Which database: only the bench's fixture (empty) or that plus npm run seed's data (seeded). */
+  dataset?: 'empty' | 'seeded';
   median: LoadResult;
   reps: LoadResult[];
   peakRssMb: number;
@@ -17,27 +19,29 @@ const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFix
 
 /** The table as plain text: one line per target, medians of the repetitions. */
 export function formatTable(rows: Row[]): string {
-  const header = ['target', 'engine', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'CPU µs/req', 'notes'];
+  const header = ['target', 'engine', 'data', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'CPU µs/req', 'DB µs/req', 'notes'];
   const lines = rows.map((row) => [
     row.label,
     row.engine,
+    row.dataset ?? '',
     fmt(row.median.reqPerSec, row.median.reqPerSec < 100 ? 1 : 0),
     fmt(row.median.p50Ms, 1),
     fmt(row.median.p99Ms, 1),
     fmt(row.peakRssMb, 0),
     fmt(row.median.cpuUsPerReq ?? NaN, 0),
+    fmt(row.median.dbCpuUsPerReq ?? NaN, 0),
     row.notes ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const render = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const render = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 8 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(render)].join('\n');
 }
 
 /** The same table in Markdown, for the README. */
 export function formatMarkdown(rows: Row[]): string {
-  const lines = ['| target | engine | req/s | p50 ms | p99 ms | peak RSS MB | CPU µs/req |', '|---|---|---:|---:|---:|---:|---:|'];
+  const lines = ['| target | engine | data | req/s | p50 ms | p99 ms | peak RSS MB | CPU µs/req | DB µs/req |', '|---|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const row of rows) {
-    lines.push(`| ${row.label} | ${row.engine} | ${fmt(row.median.reqPerSec, row.median.reqPerSec < 100 ? 1 : 0)} | ${fmt(row.median.p50Ms, 1)} | ${fmt(row.median.p99Ms, 1)} | ${fmt(row.peakRssMb)} | ${fmt(row.median.cpuUsPerReq ?? NaN)} |`);
+    lines.push(`| ${row.label} | ${row.engine} | ${row.dataset ?? ''} | ${fmt(row.median.reqPerSec, row.median.reqPerSec < 100 ? 1 : 0)} | ${fmt(row.median.p50Ms, 1)} | ${fmt(row.median.p99Ms, 1)} | ${fmt(row.peakRssMb)} | ${fmt(row.median.cpuUsPerReq ?? NaN)} | ${fmt(row.median.dbCpuUsPerReq ?? NaN)} |`);
   }
   return lines.join('\n');
 }

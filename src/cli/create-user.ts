@@ -161,7 +161,7 @@ runCli(async () => {
   const input = await validateFields(registerApi, { ...identity, password: await readPassword() }) as unknown as RegistrationInput;
 
   const keys = loadKeys(config, { generateIfMissing: !config.isProduction });
-  const db = createDb(config.database.url, config.rootDir);
+  const db = createDb(config.database.url, config.rootDir, config.database);
   try {
     await migrateLatest(db, config.rootDir);
     const services = createServices(config, db, keys, systemClock, undefined, undefined, {}, loadDataKey(config, { generateIfMissing: !config.isProduction }));

@@ -7,7 +7,7 @@ import { runCli } from './run-cli';
 runCli(async () => {
   loadDotEnv();
   const config = loadConfig();
-  const db = createDb(config.database.url, config.rootDir);
+  const db = createDb(config.database.url, config.rootDir, config.database);
   try {
     const applied = await migrateLatest(db, config.rootDir);
     const where = describeDatabase(config.database.url);

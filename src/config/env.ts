@@ -6,6 +6,7 @@ import { parseDuration } from './duration';
 
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'HS256';
 export type NodeEnv = 'development' | 'production' | 'test';
+export type SqliteSynchronous = 'normal' | 'full';
 
 export interface Config {
   readonly env: NodeEnv;
@@ -16,7 +17,8 @@ export interface Config {
    * drainSeconds: after SIGTERM, how long /readyz answers 503 while requests are still served.
    */
   readonly server: { readonly host: string; readonly port: number; readonly workers: number; readonly drainSeconds: number };
-  readonly database: { readonly url: string };
+  /** sqliteSynchronous: SQLite's `synchronous` pragma for file databases (see db/knex.ts). */
+  readonly database: { readonly url: string; readonly sqliteSynchronous: SqliteSynchronous };
   readonly jwt: {
     readonly algorithm: JwtAlgorithm;
     readonly privateKeyFile: string;
@@ -95,6 +97,7 @@ const EnvSchema = z.object({
     .min(1, 'WEB_CONCURRENCY must be at least 1').max(64, 'WEB_CONCURRENCY must be at most 64').default(1),
   DATABASE_URL: z.string().trim().default('sqlite:./data/gatehouse.sqlite')
     .refine((url) => /^(sqlite:.+|mysql:\/\/.+)$/.test(url), 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or mysql://user:pass@host:port/db'),
+  SQLITE_SYNCHRONOUS: z.enum(['normal', 'full'], { error: 'SQLITE_SYNCHRONOUS must be normal or full' }).default('normal'),
   JWT_ALGORITHM: z.enum(['RS256', 'ES256', 'HS256'], { error: 'JWT_ALGORITHM must be RS256, ES256 or HS256' }).default('RS256'),
   JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).default('./keys/private.pem'),
   JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).default('./keys/public.pem'),
@@ -152,6 +155,15 @@ export function loadDotEnv(rootDir = ROOT_DIR): void {
  * Builds the one frozen configuration object. Every problem is collected and reported
  * together, each naming its variable, so a broken deployment is fixed in one pass.
  */
+/**
+ * NODE_ENV alone, read the way loadConfig reads it: for commands that must refuse production
+ * before anything else is checked (npm run seed).
+ */
+export function nodeEnvOf(env: Env = process.env): NodeEnv {
+  const parsed = EnvSchema.shape.NODE_ENV.safeParse(env.NODE_ENV === '' ? undefined : env.NODE_ENV);
+  return parsed.success ? parsed.data : 'development';
+}
+
 export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: LoadOptions = {}): Config {
   const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const problems: string[] = [];
@@ -232,7 +244,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     isProduction,
     rootDir,
     server: { host: e.HOST, port: e.PORT, workers: e.WEB_CONCURRENCY, drainSeconds },
-    database: { url: e.DATABASE_URL },
+    database: { url: e.DATABASE_URL, sqliteSynchronous: e.SQLITE_SYNCHRONOUS },
     jwt: {
       algorithm: e.JWT_ALGORITHM,
       privateKeyFile,

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { deviceLabel } from '../lib/device-label';
+import type { PageRequest } from '../lib/pagination';
 import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
 import type { AccountFlags } from '../services/admin.service';
@@ -34,8 +35,8 @@ export function createAdminController({ services }: AppContext) {
     },
 
     async users(req: Request, res: Response) {
-      const { q = '', page = 1 } = matchedData(req, { locations: ['query'] }) as { q?: string; page?: number };
-      res.render('admin/users', { title: 'Users', q, users: await services.admin.listUsers(q || undefined, page) });
+      const { q = '', page = 1, after, before } = matchedData(req, { locations: ['query'] }) as { q?: string } & Partial<PageRequest>;
+      res.render('admin/users', { title: 'Users', q, users: await services.admin.listUsers(q || undefined, { page, after, before }) });
     },
 
     showUser(_req: Request, res: Response) {
@@ -67,8 +68,8 @@ export function createAdminController({ services }: AppContext) {
     },
 
     async audit(req: Request, res: Response) {
-      const { user = '', event = '', page = 1 } = matchedData(req, { locations: ['query'] }) as { user?: string; event?: string; page?: number };
-      const result = await services.admin.listAudit({ user: user || undefined, event: (event || undefined) as AuditEventName | undefined, page });
+      const { user = '', event = '', page = 1, after, before } = matchedData(req, { locations: ['query'] }) as { user?: string; event?: string } & Partial<PageRequest>;
+      const result = await services.admin.listAudit({ user: user || undefined, event: (event || undefined) as AuditEventName | undefined, page, after, before });
       res.render('admin/audit', { title: 'Audit log', filters: { user, event }, eventNames: AUDIT_EVENTS, ...result });
     },
   };

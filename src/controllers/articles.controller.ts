@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
+import type { PageRequest } from '../lib/pagination';
 import { signedInUser } from '../middleware/require-auth';
 import { ArticleInput, toParagraphs } from '../services/article.service';
 import type { AppContext } from '../types/context';
@@ -21,8 +22,8 @@ export const ARTICLE_PAGES = {
 export function createArticlesController({ services }: AppContext) {
   return {
     async index(req: Request, res: Response) {
-      const { page = 1 } = matchedData(req, { locations: ['query'] }) as { page?: number };
-      res.render('articles/index', { title: 'Articles', articles: await services.articles.list(page) });
+      const { page = 1, after, before } = matchedData(req, { locations: ['query'] }) as Partial<PageRequest>;
+      res.render('articles/index', { title: 'Articles', articles: await services.articles.list({ page, after, before }) });
     },
 
     async show(req: Request, res: Response) {

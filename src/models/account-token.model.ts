@@ -1,4 +1,5 @@
 import { Db, toDate, toDateOrNull } from '../db/knex';
+import { deleteInBatches } from '../db/prune';
 
 export const TOKEN_PURPOSES = ['verify_email', 'reset_password', 'change_email'] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
@@ -109,7 +110,7 @@ export function liveTokenEmailOfUser(db: Db, purpose: TokenPurpose, now: Date) {
   return liveTokens(db, purpose, now).where(`${TABLE}.user_id`, db.ref('users.id')).select(`${TABLE}.email`).limit(1);
 }
 
-/** Deletes links nobody can use any more. */
+/** Deletes links nobody can use any more, in bounded batches (db/prune.ts). */
 export async function pruneAccountTokens(db: Db, now: Date): Promise<number> {
-  return db(TABLE).where('expires_at', '<', now).delete();
+  return deleteInBatches(db, TABLE, () => db(TABLE).where('expires_at', '<', now));
 }

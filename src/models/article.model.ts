@@ -1,4 +1,6 @@
 import { Db, toDate } from '../db/knex';
+import { countUpTo, readPage, Seek } from '../db/keyset';
+import type { KeysetResult } from '../lib/pagination';
 
 export interface ArticleRow {
   id: number;
@@ -35,29 +37,25 @@ function toArticleWithAuthor(raw: Record<string, unknown>): ArticleWithAuthorRow
   return { ...toArticleRow(raw), author_public_id: String(raw.author_public_id), author_username: String(raw.author_username) };
 }
 
-function withAuthor(db: Db) {
-  return db(TABLE)
+function withAuthor(query: ReturnType<Db>) {
+  return query
     .join('users', 'users.id', `${TABLE}.author_id`)
     .select(`${TABLE}.*`, 'users.public_id as author_public_id', 'users.username as author_username');
 }
 
 export async function findArticleById(db: Db, id: number): Promise<ArticleWithAuthorRow | undefined> {
-  const raw = await withAuthor(db).where(`${TABLE}.id`, id).first();
+  const raw = await withAuthor(db(TABLE)).where(`${TABLE}.id`, id).first();
   return raw ? toArticleWithAuthor(raw) : undefined;
 }
 
-/** Newest first; the id breaks ties between articles written in the same millisecond. */
-export async function listArticles(db: Db, limit: number, offset: number): Promise<ArticleWithAuthorRow[]> {
-  const rows = await withAuthor(db)
-    .orderBy([{ column: `${TABLE}.created_at`, order: 'desc' }, { column: `${TABLE}.id`, order: 'desc' }])
-    .limit(limit)
-    .offset(offset);
-  return rows.map(toArticleWithAuthor);
+/** Newest first by id (ids follow publication order), a page at a time (db/keyset.ts). */
+export async function listArticles(db: Db, limit: number, seek: Seek): Promise<KeysetResult<ArticleWithAuthorRow>> {
+  const page = await readPage({ filtered: () => db(TABLE), idColumn: `${TABLE}.id`, select: withAuthor, limit, seek });
+  return { ...page, rows: page.rows.map(toArticleWithAuthor) };
 }
 
-export async function countArticles(db: Db): Promise<number> {
-  const row = await db(TABLE).count({ n: '*' }).first();
-  return Number(row?.n ?? 0);
+export function countArticles(db: Db, cap?: number): Promise<number> {
+  return countUpTo(db, () => db(TABLE), cap);
 }
 
 export async function insertArticle(db: Db, article: NewArticle, now: Date): Promise<number> {

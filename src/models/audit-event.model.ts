@@ -1,4 +1,6 @@
 import { Db, toDate } from '../db/knex';
+import { countUpTo, FIRST_PAGE, readPage, Seek } from '../db/keyset';
+import type { KeysetResult } from '../lib/pagination';
 
 export interface AuditEventRow {
   id: number;
@@ -60,26 +62,30 @@ function filtered(db: Db, filter: AuditFilter) {
   return query;
 }
 
-/** Newest first. */
-export async function listAuditEvents(db: Db, filter: AuditFilter, limit: number, offset: number): Promise<NamedAuditEventRow[]> {
-  const rows = await filtered(db, filter)
+function withNames(query: ReturnType<Db>) {
+  return query
     .leftJoin('users as subject', 'subject.id', `${TABLE}.user_id`)
     .leftJoin('users as actor', 'actor.id', `${TABLE}.actor_id`)
     .select(`${TABLE}.*`, 'subject.public_id as user_public_id', 'subject.username as username',
-      'actor.public_id as actor_public_id', 'actor.username as actor_username')
-    .orderBy(`${TABLE}.id`, 'desc')
-    .limit(limit)
-    .offset(offset);
-  return rows.map((raw: Record<string, unknown>) => ({
+      'actor.public_id as actor_public_id', 'actor.username as actor_username');
+}
+
+function toNamedRow(raw: Record<string, unknown>): NamedAuditEventRow {
+  return {
     ...toAuditEventRow(raw),
     user_public_id: (raw.user_public_id as string | null) ?? null,
     username: (raw.username as string | null) ?? null,
     actor_public_id: (raw.actor_public_id as string | null) ?? null,
     actor_username: (raw.actor_username as string | null) ?? null,
-  }));
+  };
 }
 
-export async function countAuditEvents(db: Db, filter: AuditFilter): Promise<number> {
-  const row = await filtered(db, filter).count({ n: '*' }).first();
-  return Number(row?.n ?? 0);
+/** Newest first, a page at a time (db/keyset.ts): by user through (user_id, id), by event through (event, id). */
+export async function listAuditEvents(db: Db, filter: AuditFilter, limit: number, seek: Seek = FIRST_PAGE): Promise<KeysetResult<NamedAuditEventRow>> {
+  const page = await readPage({ filtered: () => filtered(db, filter), idColumn: `${TABLE}.id`, select: withNames, limit, seek });
+  return { ...page, rows: page.rows.map(toNamedRow) };
+}
+
+export function countAuditEvents(db: Db, filter: AuditFilter, cap?: number): Promise<number> {
+  return countUpTo(db, () => filtered(db, filter), cap);
 }

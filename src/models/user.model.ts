@@ -1,4 +1,6 @@
 import { Db, toDate, toDateOrNull } from '../db/knex';
+import { countUpTo, readPage, Seek } from '../db/keyset';
+import type { KeysetResult } from '../lib/pagination';
 
 /**
  * password_hash is a bcrypt hash of HMAC-SHA256(password) keyed with the hash's own salt
@@ -91,25 +93,39 @@ export async function bumpTokenVersion(db: Db, id: number, now: Date): Promise<v
   await db(TABLE).where({ id }).update({ token_version: db.raw('token_version + 1'), updated_at: now });
 }
 
-/** `q` matches the username, email or names anywhere; LIKE wildcards typed in it match literally. */
+/**
+ * The admin search. `q` matches the start of the username, the email or either name, in any
+ * case, so each is one range of an index (see the indexes-for-scale migration). A `*` in q
+ * stands for any characters: `*example.org` finds addresses anywhere, at the price of reading
+ * every row. LIKE's own wildcards typed in q match literally.
+ */
+export function searchPattern(q: string): string {
+  return `${q.replace(/[!%_]/g, '!$&').replace(/\*+/g, '%')}%`;
+}
+
 function matching(db: Db, q: string | undefined) {
   const query = db(TABLE);
   if (!q) return query;
-  const pattern = `%${q.replace(/[!%_]/g, '!$&')}%`;
+  const pattern = searchPattern(q);
   return query.where((where) => {
-    for (const column of ['username', 'email', 'first_name', 'second_name']) where.orWhereRaw("?? like ? escape '!'", [column, pattern]);
+    for (const column of ['username', 'email', 'first_name', 'second_name']) where.orWhereRaw("?? like ? escape '!'", [`${TABLE}.${column}`, pattern]);
   });
 }
 
-/** The admin's user list: newest accounts first. */
-export async function searchUsers(db: Db, q: string | undefined, limit: number, offset: number): Promise<UserRow[]> {
-  const rows = await matching(db, q).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).offset(offset);
-  return rows.map(toUserRow);
+/** The admin's user list: newest accounts first, a page at a time (db/keyset.ts). */
+export async function searchUsers(db: Db, q: string | undefined, limit: number, seek: Seek): Promise<KeysetResult<UserRow>> {
+  const page = await readPage({ filtered: () => matching(db, q), idColumn: `${TABLE}.id`, select: (query) => query.select(`${TABLE}.*`), limit, seek });
+  return { ...page, rows: page.rows.map(toUserRow) };
 }
 
-export async function countUsers(db: Db, q?: string): Promise<number> {
-  const row = await matching(db, q).count({ n: '*' }).first();
-  return Number(row?.n ?? 0);
+export function countUsers(db: Db, q?: string, cap?: number): Promise<number> {
+  return countUpTo(db, () => matching(db, q), cap);
+}
+
+/** The row id behind a public id, for a page cursor (users are never named by their row id outside). */
+export async function userIdOf(db: Db, publicId: string): Promise<number | undefined> {
+  const row = await db(TABLE).where({ public_id: publicId }).first('id');
+  return row ? Number(row.id) : undefined;
 }
 
 /**

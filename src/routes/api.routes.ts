@@ -11,7 +11,8 @@ import { validate, validateQuery } from '../middleware/validate';
 import type { AppContext } from '../types/context';
 import { loginApi, refreshApi, registerApi } from '../validators/auth.validators';
 import { userListQuery } from '../validators/admin.validators';
-import { articleIdParam, pageQuery } from '../validators/article.validators';
+import { articleIdParam } from '../validators/article.validators';
+import { pageQueries } from '../validators/page.validators';
 import { profileUpdate } from '../validators/me.validators';
 
 export function apiRoutes(ctx: AppContext): Router {
@@ -29,7 +30,7 @@ export function apiRoutes(ctx: AppContext): Router {
   router.get('/me', requireUser, me.show);
   router.patch('/me', requireUser, validate(...profileUpdate), limits.passwordCheck, me.update);
   router.get('/admin/users', requireRole('admin'), requireMfaForAdmins(ctx), validateQuery(...userListQuery), admin.users);
-  router.get('/articles', requireRole('reader'), validateQuery(pageQuery()), articles.index);
+  router.get('/articles', requireRole('reader'), validateQuery(...pageQueries('id')), articles.index);
   router.get('/articles/:id', requireRole('reader'), articleIdParam, articles.show);
   router.get('/openapi.json', openApi.show);
   router.use(notFound);

@@ -4,7 +4,8 @@ import { form } from '../middleware/form';
 import { requireRole } from '../middleware/require-auth';
 import { validate, validateQuery } from '../middleware/validate';
 import type { AppContext } from '../types/context';
-import { articleForm, articleIdParam, pageQuery } from '../validators/article.validators';
+import { articleForm, articleIdParam } from '../validators/article.validators';
+import { pageQueries } from '../validators/page.validators';
 
 /**
  * Readers read; authors write and change their own articles; admins change any. The router
@@ -15,7 +16,7 @@ export function articlesRoutes(ctx: AppContext): Router {
   const writer = requireRole('author');
   const router = Router();
   router.use(requireRole('reader'));
-  router.get('/', validateQuery(pageQuery()), articles.index);
+  router.get('/', validateQuery(...pageQueries('id')), articles.index);
   router.get('/new', writer, articles.showNew);
   router.post('/', writer, form(ARTICLE_PAGES.new), validate(...articleForm), articles.create);
   router.get('/:id', articleIdParam, articles.show);

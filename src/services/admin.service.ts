@@ -1,7 +1,9 @@
 import { Db, engineOf } from '../db/knex';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
-import { offsetOf, Paged, paged } from '../lib/pagination';
+import { seekFor } from '../db/keyset';
+import { createCountCache } from '../lib/count-cache';
+import { emptyPage, keysetPaged, Paged, PageRequest } from '../lib/pagination';
 import type { RequestMeta } from '../lib/request-meta';
 import * as AuditEvents from '../models/audit-event.model';
 import type { ActiveFamily } from '../models/refresh-session.model';
@@ -58,15 +60,14 @@ export interface Dashboard {
   latestEvents: PublicAuditEvent[];
 }
 
-export interface AuditQuery {
+export interface AuditQuery extends PageRequest {
   /** A public id or a username. */
   user?: string;
   event?: AuditEventName;
-  page: number;
 }
 
 export interface AdminService {
-  listUsers(q: string | undefined, page: number): Promise<Paged<PublicUser>>;
+  listUsers(q: string | undefined, request: PageRequest): Promise<Paged<PublicUser>>;
   getUser(publicId: string): Promise<UserDetail>;
   updateAccount(actorId: string, targetId: string, flags: AccountFlags, meta: RequestMeta): Promise<{ changed: boolean }>;
   revokeSessions(actorId: string, targetId: string, meta: RequestMeta): Promise<number>;
@@ -98,6 +99,7 @@ const roleNames = (u: Pick<AccountFlags, 'is_reader' | 'is_author' | 'is_admin'>
 
 export function createAdminService(deps: { db: Db; sessions: SessionService; audit: AuditService; clock: Clock; mfa: MfaService }): AdminService {
   const { db, sessions, audit, clock, mfa } = deps;
+  const counts = createCountCache();
 
   async function findTarget(trx: Db, publicId: string): Promise<Users.UserRow> {
     const user = await Users.findUserByPublicId(trx, publicId);
@@ -139,22 +141,23 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
   }
 
   return {
-    async listUsers(q, page) {
-      const [rows, total] = await Promise.all([
-        Users.searchUsers(db, q, USERS_PER_PAGE, offsetOf(page, USERS_PER_PAGE)),
-        Users.countUsers(db, q),
+    async listUsers(q, request) {
+      const seek = await seekFor(request, USERS_PER_PAGE, (publicId) => Users.userIdOf(db, publicId));
+      const [result, total] = await Promise.all([
+        Users.searchUsers(db, q, USERS_PER_PAGE, seek),
+        counts.total(`users:${q ?? ''}`, (cap) => Users.countUsers(db, q, cap)),
       ]);
-      return paged(rows.map(toPublicUser), page, USERS_PER_PAGE, total);
+      return keysetPaged(result, request, USERS_PER_PAGE, total, toPublicUser, (row) => row.public_id);
     },
 
     async getUser(publicId) {
       const user = await findTarget(db, publicId);
       const [active, events, mfaStatus] = await Promise.all([
         sessions.listActive(user.id),
-        AuditEvents.listAuditEvents(db, { userId: user.id }, DETAIL_EVENTS, 0),
+        AuditEvents.listAuditEvents(db, { userId: user.id }, DETAIL_EVENTS),
         mfa.status(user.id),
       ]);
-      return { user: toPublicUser(user), sessions: active, events: events.map(toPublicAuditEvent), mfa: mfaStatus };
+      return { user: toPublicUser(user), sessions: active, events: events.rows.map(toPublicAuditEvent), mfa: mfaStatus };
     },
 
     /**
@@ -228,28 +231,31 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
     async dashboard() {
       const now = clock.now();
       const since = new Date(now.getTime() - RECENT_WINDOW_MS);
+      // Totals past COUNT_EXACT_UP_TO are up to COUNT_TTL_MS old (lib/count-cache.ts); the window moves meanwhile.
       const [users, activeSessions, recentAuditEvents, latest] = await Promise.all([
-        Users.countUsers(db),
-        countActiveFamilies(db, now),
-        AuditEvents.countAuditEvents(db, { since }),
-        AuditEvents.listAuditEvents(db, {}, DASHBOARD_EVENTS, 0),
+        counts.total('users:', (cap) => Users.countUsers(db, undefined, cap)),
+        counts.total('sessions:active', (cap) => countActiveFamilies(db, now, cap)),
+        counts.total('audit:recent', (cap) => AuditEvents.countAuditEvents(db, { since }, cap)),
+        AuditEvents.listAuditEvents(db, {}, DASHBOARD_EVENTS),
       ]);
-      return { users, activeSessions, recentAuditEvents, latestEvents: latest.map(toPublicAuditEvent) };
+      return { users, activeSessions, recentAuditEvents, latestEvents: latest.rows.map(toPublicAuditEvent) };
     },
 
-    async listAudit({ user: who, event, page }) {
+    async listAudit({ user: who, event, ...request }) {
       let user: Users.UserRow | undefined;
       if (who) {
         user = UUID.test(who) ? await Users.findUserByPublicId(db, who) : await Users.findUserByUsername(db, who);
         // Naming nobody matches nothing, rather than silently showing everyone's events.
-        if (!user) return { events: paged([], page, AUDIT_EVENTS_PER_PAGE, 0), user: null };
+        if (!user) return { events: emptyPage(request, AUDIT_EVENTS_PER_PAGE, 0), user: null };
       }
       const filter = { userId: user?.id, event };
-      const [rows, total] = await Promise.all([
-        AuditEvents.listAuditEvents(db, filter, AUDIT_EVENTS_PER_PAGE, offsetOf(page, AUDIT_EVENTS_PER_PAGE)),
-        AuditEvents.countAuditEvents(db, filter),
+      const seek = await seekFor(request, AUDIT_EVENTS_PER_PAGE, Number);
+      const [result, total] = await Promise.all([
+        AuditEvents.listAuditEvents(db, filter, AUDIT_EVENTS_PER_PAGE, seek),
+        counts.total(`audit:${user?.id ?? ''}:${event ?? ''}`, (cap) => AuditEvents.countAuditEvents(db, filter, cap)),
       ]);
-      return { events: paged(rows.map(toPublicAuditEvent), page, AUDIT_EVENTS_PER_PAGE, total), user: user ? toPublicUser(user) : null };
+      const events = keysetPaged(result, request, AUDIT_EVENTS_PER_PAGE, total, toPublicAuditEvent, (row) => String(row.id));
+      return { events, user: user ? toPublicUser(user) : null };
     },
   };
 }

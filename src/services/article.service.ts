@@ -1,7 +1,9 @@
 import type { Db } from '../db/knex';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
-import { offsetOf, Paged, paged } from '../lib/pagination';
+import { seekFor } from '../db/keyset';
+import { createCountCache } from '../lib/count-cache';
+import { keysetPaged, Paged, PageRequest } from '../lib/pagination';
 import * as Articles from '../models/article.model';
 import { findUserByPublicId, UserRow } from '../models/user.model';
 
@@ -32,7 +34,7 @@ export interface Actor {
 }
 
 export interface ArticleService {
-  list(page: number): Promise<Paged<PublicArticle>>;
+  list(request: PageRequest): Promise<Paged<PublicArticle>>;
   get(id: number): Promise<PublicArticle>;
   /** Whether this user may edit and delete this article: the buttons on the article page. */
   canModify(actor: Actor, article: PublicArticle): Promise<boolean>;
@@ -80,6 +82,7 @@ function mayModify(user: UserRow, authorPublicId: string): boolean {
 
 export function createArticleService(deps: { db: Db; clock: Clock }): ArticleService {
   const { db, clock } = deps;
+  const counts = createCountCache();
 
   async function actingUser(actor: Actor): Promise<UserRow> {
     const user = await findUserByPublicId(db, actor.id);
@@ -94,12 +97,13 @@ export function createArticleService(deps: { db: Db; clock: Clock }): ArticleSer
   }
 
   const service: ArticleService = {
-    async list(page) {
-      const [rows, total] = await Promise.all([
-        Articles.listArticles(db, ARTICLES_PER_PAGE, offsetOf(page, ARTICLES_PER_PAGE)),
-        Articles.countArticles(db),
+    async list(request) {
+      const seek = await seekFor(request, ARTICLES_PER_PAGE, Number);
+      const [result, total] = await Promise.all([
+        Articles.listArticles(db, ARTICLES_PER_PAGE, seek),
+        counts.total('articles', (cap) => Articles.countArticles(db, cap)),
       ]);
-      return paged(rows.map(toPublicArticle), page, ARTICLES_PER_PAGE, total);
+      return keysetPaged(result, request, ARTICLES_PER_PAGE, total, toPublicArticle, (row) => String(row.id));
     },
 
     async get(id) {

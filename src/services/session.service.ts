@@ -5,11 +5,11 @@ import type { Clock } from '../lib/clock';
 import type { Metrics } from '../lib/metrics';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Sessions from '../models/refresh-session.model';
-import { bumpTokenVersion, findUserById, findUserByPublicId, UserRow } from '../models/user.model';
+import { bumpTokenVersion, findUserByPublicId, UserRow } from '../models/user.model';
 import { AccessVerdict, AccountState, createAccessCheck } from './access-check';
 import type { AccountChanges } from './account-changes';
 import type { AuditService } from './audit.service';
-import { AccessClaims, SignInFacts, TokenError, TokenService } from './token.service';
+import { AccessClaims, AccessSubject, SignInFacts, TokenError, TokenService } from './token.service';
 
 export interface TokenPair {
   accessToken: string;
@@ -101,7 +101,7 @@ export function createSessionService(deps: {
   }
 
   /** Signs a new pair; nothing is stored until the caller knows the pair may be issued. */
-  function signPair(user: UserRow, familyId: string, signIn: SignInFacts) {
+  function signPair(user: AccessSubject, familyId: string, signIn: SignInFacts) {
     const access = tokens.signAccessToken(user, familyId, signIn);
     const refresh = tokens.signRefreshToken(user.public_id, familyId);
     const pair: TokenPair = {
@@ -169,11 +169,12 @@ export function createSessionService(deps: {
       }
       const jtiHash = hashJti(claims.jti);
       const outcome = await db.transaction(async (trx) => {
-        const row = await Sessions.findRefreshSessionByHash(trx, jtiHash);
+        const found = await Sessions.findRefreshSessionWithSubject(trx, jtiHash);
         const now = clock.now();
-        if (!row || row.family_id !== claims.fam || row.revoked_at || row.expires_at <= now) return { kind: 'invalid' as const };
-        const user = await findUserById(trx, row.user_id);
-        if (!user || !user.is_active || user.public_id !== claims.sub) return { kind: 'invalid' as const };
+        if (!found) return { kind: 'invalid' as const };
+        const { session: row, subject: user } = found;
+        if (row.family_id !== claims.fam || row.revoked_at || row.expires_at <= now) return { kind: 'invalid' as const };
+        if (!user.is_active || user.public_id !== claims.sub) return { kind: 'invalid' as const };
 
         const signed = signPair(user, row.family_id, signInOf(row));
         // Losing the claim means another request used this token a moment ago: within the grace.
@@ -273,9 +274,8 @@ export function createSessionService(deps: {
       return changes.publish(userId);
     },
 
-    async prune() {
-      const now = clock.now();
-      return Sessions.pruneRefreshSessions(db, now, new Date(now.getTime() - jwt.refreshTtlSeconds * 1000));
+    prune() {
+      return Sessions.pruneRefreshSessions(db, clock.now());
     },
   };
   return service;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config/env';
-import { SigningKeys, verificationKeyFor } from '../config/keys';
+import { liveSecrets, SigningKeys, verificationKeyFor } from '../config/keys';
 import { Clock, secondsSinceEpoch } from '../lib/clock';
 import { createVerifiedTokenCache } from '../lib/verified-token-cache';
 
@@ -72,37 +72,93 @@ export interface TokenService {
 
 const MAX_TOKEN_LENGTH = 4096;
 
+/** How a kind of token is signed, and the key a kid names at a moment (none once unknown or retired). */
+interface TokenKeys {
+  algorithm: jwt.Algorithm;
+  kid: string;
+  signingKey: crypto.KeyObject;
+  keyFor(kid: string, nowSeconds: number): crypto.KeyObject | undefined;
+}
+
+function accessTokenKeys(keys: SigningKeys): TokenKeys {
+  return { algorithm: keys.algorithm, kid: keys.kid, signingKey: keys.signingKey, keyFor: (kid, now) => verificationKeyFor(keys, kid, now) };
+}
+
+/**
+ * Refresh tokens are read by Gatehouse alone (another service verifies access tokens through
+ * the JWKS, never refresh tokens), and each is worth only what its row says. So they are signed
+ * with HMAC-SHA256 under a secret derived from each live signing key, as Keycloak signs its own:
+ * a refresh costs one RSA signature (the access token's) instead of two, the key is never
+ * published, and a refresh token can never pass for an access token (another algorithm, another
+ * key, a kid no access token names), nor the reverse. A rotation derives a new one from the new
+ * key; the previous keys' secrets keep verifying, and retire with their keys.
+ */
+export function refreshTokenKeys(keys: SigningKeys): TokenKeys {
+  const secrets = liveSecrets(keys, 'refresh-tokens')();
+  const accessKids = [...keys.verificationKeys.keys()];
+  const derived = secrets.map((hex, i) => {
+    const secret = Buffer.from(hex, 'hex');
+    const kid = `r-${crypto.createHmac('sha256', secret).update('gatehouse refresh kid').digest('base64url').slice(0, 16)}`;
+    return { kid, key: crypto.createSecretKey(secret), retiresAt: keys.retiresAt.get(accessKids[i] ?? '') };
+  });
+  const byKid = new Map(derived.map((entry) => [entry.kid, entry]));
+  const current = derived[0]!;
+  return {
+    algorithm: 'HS256',
+    kid: current.kid,
+    signingKey: current.key,
+    keyFor(kid, now) {
+      const entry = byKid.get(kid);
+      return entry && (entry.retiresAt === undefined || now < entry.retiresAt) ? entry.key : undefined;
+    },
+  };
+}
+
 export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, clock: Clock): TokenService {
   const { issuer, audience, accessTtlSeconds, refreshTtlSeconds } = jwtConfig;
   // Only access tokens: they are checked on every request. Refresh tokens are used once each.
   const verifiedAccessTokens = createVerifiedTokenCache<AccessClaims>();
-  // The cache holds tokens verified with the keys of one version: a retired key takes its tokens with it.
-  let cachedForKeys = keys.version;
+  // The cache holds tokens verified with the keys of one version: a retired key takes its tokens
+  // with it. The refresh keys are derived again whenever the keys change.
+  let keysVersion = keys.version;
+  let refreshKeys = refreshTokenKeys(keys);
+  function followKeyChanges(): void {
+    if (keys.version === keysVersion) return;
+    verifiedAccessTokens.clear();
+    refreshKeys = refreshTokenKeys(keys);
+    keysVersion = keys.version;
+  }
+  function keysFor(type: 'access' | 'refresh'): TokenKeys {
+    followKeyChanges();
+    return type === 'access' ? accessTokenKeys(keys) : refreshKeys;
+  }
 
-  function sign<C extends RegisteredClaims>(claims: Omit<C, keyof RegisteredClaims> & { sub: string }, ttl: number): SignedToken<C> {
+  function sign<C extends RegisteredClaims>(type: 'access' | 'refresh', claims: Omit<C, keyof RegisteredClaims> & { sub: string }, ttl: number): SignedToken<C> {
     const iat = secondsSinceEpoch(clock);
     const full = { ...claims, jti: crypto.randomUUID(), iat, exp: iat + ttl, iss: issuer, aud: audience } as unknown as C;
-    const token = jwt.sign(full, keys.signingKey, { algorithm: keys.algorithm, keyid: keys.kid });
+    const { signingKey, algorithm, kid } = keysFor(type);
+    const token = jwt.sign(full, signingKey, { algorithm, keyid: kid });
     return { token, claims: full };
   }
 
   /**
    * jsonwebtoken checks the signature with the one pinned algorithm, and iss, aud and exp when
    * present. It accepts a token with no exp and knows nothing of our `type` claim, so both are
-   * checked here, as is the kid: a token naming a key we do not hold, or one past its
-   * retirement, is refused outright; a token verifies only with the key its kid names.
+   * checked here, as is the kid: a token naming a key we do not hold for its type, or one past
+   * its retirement, is refused outright; a token verifies only with the key its kid names.
    */
   function verify(token: string, expectedType: 'access' | 'refresh'): Record<string, unknown> {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid');
+    const { algorithm, keyFor } = keysFor(expectedType);
     const decoded = jwt.decode(token, { complete: true });
     const kid = decoded?.header.kid;
-    const key = typeof kid === 'string' ? verificationKeyFor(keys, kid, secondsSinceEpoch(clock)) : undefined;
-    if (!decoded || decoded.header.alg !== keys.algorithm || !key) throw new TokenError('invalid');
+    const key = typeof kid === 'string' ? keyFor(kid, secondsSinceEpoch(clock)) : undefined;
+    if (!decoded || decoded.header.alg !== algorithm || !key) throw new TokenError('invalid');
 
     let payload: unknown;
     try {
       payload = jwt.verify(token, key, {
-        algorithms: [keys.algorithm],
+        algorithms: [algorithm],
         issuer,
         audience,
         clockTimestamp: secondsSinceEpoch(clock),
@@ -120,7 +176,7 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
 
   return {
     signAccessToken(subject, familyId, signIn) {
-      return sign<AccessClaims>({
+      return sign<AccessClaims>('access', {
         sub: subject.public_id,
         type: 'access',
         username: subject.username,
@@ -135,7 +191,7 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
     },
 
     signRefreshToken(subjectId, familyId) {
-      return sign<RefreshClaims>({ sub: subjectId, type: 'refresh', fam: familyId }, refreshTtlSeconds);
+      return sign<RefreshClaims>('refresh', { sub: subjectId, type: 'refresh', fam: familyId }, refreshTtlSeconds);
     },
 
     /**
@@ -143,10 +199,7 @@ export function createTokenService(jwtConfig: Config['jwt'], keys: SigningKeys, 
      * still checks revocation (SessionService.checkAccess) on every request, cached or not.
      */
     verifyAccessToken(token) {
-      if (keys.version !== cachedForKeys) {
-        verifiedAccessTokens.clear();
-        cachedForKeys = keys.version;
-      }
+      followKeyChanges();
       const cached = verifiedAccessTokens.get(token, secondsSinceEpoch(clock));
       if (cached) return cached;
       const claims = verify(token, 'access');

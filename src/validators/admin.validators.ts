@@ -1,6 +1,6 @@
 import { body, query, ValidationChain } from 'express-validator';
 import { AUDIT_EVENTS } from '../services/audit.service';
-import { pageQuery } from './article.validators';
+import { pageQueries } from './page.validators';
 
 export const ADMIN_FIELD_MESSAGES = {
   search: 'Search must be a single text value of at most 254 characters.',
@@ -18,14 +18,14 @@ function searchText(field: string, message: string): ValidationChain {
     .trim();
 }
 
-export const userListQuery = [searchText('q', ADMIN_FIELD_MESSAGES.search), pageQuery()];
+export const userListQuery = [searchText('q', ADMIN_FIELD_MESSAGES.search), ...pageQueries('uuid')];
 
 export const auditQuery = [
   searchText('user', ADMIN_FIELD_MESSAGES.user),
   query('event')
     .optional({ values: 'undefined' })
     .custom((value) => value === '' || (AUDIT_EVENTS as readonly unknown[]).includes(value)).withMessage(ADMIN_FIELD_MESSAGES.event),
-  pageQuery(),
+  ...pageQueries('id'),
 ];
 
 /**

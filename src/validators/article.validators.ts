@@ -1,8 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import { body, query, ValidationChain } from 'express-validator';
+import { body, ValidationChain } from 'express-validator';
 import { NotFoundError } from '../errors/app-error';
 
-export const MAX_PAGE = 1_000_000;
 const TITLE_MAX = 200;
 /**
  * 8,000 characters: the longest body, even all in 4-byte characters, still fits a form post
@@ -20,7 +19,6 @@ export const ARTICLE_FIELD_MESSAGES = {
   bodyRequired: 'Write the article.',
   bodyLength: `The article must be at most ${BODY_MAX.toLocaleString('en')} characters.`,
   bodyCharacters: 'The article must not contain control characters other than tabs and line breaks.',
-  page: `Page must be a whole number from 1 to ${MAX_PAGE}.`,
 } as const;
 
 // Titles sit inside one line of a list: no control characters, no bidi overrides that would flip what follows.
@@ -49,15 +47,6 @@ export const articleForm = [
     .custom((value: string) => codePoints(value) <= BODY_MAX).withMessage(ARTICLE_FIELD_MESSAGES.bodyLength).bail()
     .not().matches(BODY_FORBIDDEN).withMessage(ARTICLE_FIELD_MESSAGES.bodyCharacters),
 ];
-
-/** `?page=N`, optional; anything but one whole number in range is refused, never passed on as NaN. */
-export function pageQuery(): ValidationChain {
-  return query('page')
-    .optional({ values: 'undefined' })
-    .custom((value) => typeof value === 'string' && /^[1-9]\d{0,6}$/.test(value) && Number(value) <= MAX_PAGE)
-    .withMessage(ARTICLE_FIELD_MESSAGES.page)
-    .toInt();
-}
 
 /** `:id` of an article: a positive integer the column can hold. Anything else names nothing: 404. */
 export function articleIdParam(req: Request, _res: Response, next: NextFunction): void {

@@ -16,49 +16,91 @@ const MYSQL_URL = process.env.TEST_MYSQL_URL;
 const ENGINES = MYSQL_URL ? ['sqlite', 'mysql'] : ['sqlite'];
 
 interface Results {
-  rows: Array<{ label: string; engine: string; median: { requests: number; non2xx: number; errors: number; reqPerSec: number } }>;
+  rows: Array<{ label: string; engine: string; dataset?: string; notes?: string; median: { requests: number; non2xx: number; errors: number; reqPerSec: number; dbCpuUsPerReq?: number } }>;
   ratios: Record<string, number | null>;
-  engines: Record<string, { startupMs: number[]; interleaved?: { reqRatios: number[]; cpuRatios: number[] }; rss?: { peakMb: number } }>;
+  datasetRatios: Array<{ engine: string; label: string; reqRatio: number }>;
+  engines: Record<string, {
+    startupMs: number[]; interleaved?: { reqRatios: number[]; cpuRatios: number[] }; interleavedPlain?: { reqRatios: number[] }; rss?: { peakMb: number };
+    peakRssMb: Record<string, number>; growth?: Array<{ auditRows: number; results: Record<string, { reqPerSec: number }> }>;
+  }>;
 }
+
+const GATEHOUSE = ['GET /me (cookie)', 'GET /me (access cookie only)', 'GET / (anonymous)', 'GET /api/me (Bearer)', 'POST /api/auth/login', 'POST /api/auth/login, probed',
+  'GET /healthz during login storm', 'GET /me (silent refresh)', 'POST /api/auth/refresh (rotation)', 'GET /admin/users?q=grace. (search)',
+  'GET /admin/users page 500 (Next link)', 'GET /admin/users?page=500 (typed)', 'GET /admin/audit?user=bench_user',
+  'GET /admin/audit?user=bench_user page 50 (Next link)', 'GET /admin/audit?event=login_failed',
+  'GET /admin/audit?event=login_failed page 50 (Next link)', 'GET /me/sessions (50 sessions)'];
+const GROWTH = ['me', 'api-me', 'refresh-api', 'admin-search', 'admin-users-deep', 'admin-users-typed', 'audit-user', 'audit-user-deep', 'audit-type', 'audit-type-deep', 'me-sessions'];
+const FLOOR_R = '(r) bare refresh floor: Knex rotation + 1 RS256 signature, no HTTP';
 
 describe('npm run bench', () => {
   let output = '';
   let results: Results;
 
   beforeAll(async () => {
-    const args = ['--require', 'tsx/cjs', 'bench/run.ts', '--duration', '1', '--reps', '1', '--warmup', '0', '--long', '2', '--interleave', '1', '--bcrypt-cost', '10'];
+    const args = ['--require', 'tsx/cjs', 'bench/run.ts', '--duration', '1', '--reps', '1', '--warmup', '0', '--long', '2', '--interleave', '1', '--bcrypt-cost', '10',
+      '--seed', 'users=500,sessions=1000,audit=4000,articles=20', '--scale', '1000,3000', '--scale-duration', '1'];
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
     if (MYSQL_URL) env.BENCH_MYSQL_URL = MYSQL_URL;
-    ({ stdout: output } = await run(process.execPath, args, { cwd: ROOT_DIR, env, timeout: 240_000 }));
+    ({ stdout: output } = await run(process.execPath, args, { cwd: ROOT_DIR, env, timeout: 900_000 }));
     const file = /^Results: (.+\.json)$/m.exec(output)?.[1];
     if (!file) throw new Error(`no results file in:\n${output}`);
     results = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, file), 'utf8')) as Results;
     fs.rmSync(path.join(ROOT_DIR, file));
-  }, 250_000);
+  }, 910_000);
 
-  it('measures the three baselines and every Gatehouse target, each answered without a failure', () => {
-    const gatehouse = ['GET /me (cookie)', 'GET / (anonymous)', 'GET /api/me (Bearer)', 'POST /api/auth/login', 'POST /api/auth/login, probed',
-      'GET /healthz during login storm', 'GET /me (silent refresh)'];
-    expect(results.rows.map((row) => `${row.engine}: ${row.label}`)).toEqual([
+  it('measures the four baselines, the bare refresh floor and every Gatehouse target on the empty and the seeded database, each answered without a failure', () => {
+    // The login storm's three rows (alone, probed, the probe) come together for each dataset.
+    const storm = ['POST /api/auth/login', 'POST /api/auth/login, probed', 'GET /healthz during login storm'];
+    const gatehouse = GATEHOUSE.flatMap((label) => {
+      if (label === storm[0]) return ['empty', 'seeded'].flatMap((dataset) => storm.map((row) => `${row} [${dataset}]`));
+      return storm.includes(label) ? [] : [`${label} [empty]`, `${label} [seeded]`];
+    });
+    expect(results.rows.map((row) => `${row.engine}: ${row.label}${row.dataset ? ` [${row.dataset}]` : ''}`)).toEqual([
       'baseline: (a) ceiling: Express hello',
       'baseline: (b) floor: cookie + JWT verify + EJS',
+      'baseline: (p) plain-JS floor: node, no loader',
       'baseline: (c) raw bcrypt.compare, cost 10',
-      ...ENGINES.flatMap((engine) => gatehouse.map((label) => `${engine}: ${label}`)),
+      ...ENGINES.flatMap((engine) => [`${engine}: ${FLOOR_R} [empty]`, `${engine}: ${FLOOR_R} [seeded]`, ...gatehouse.map((label) => `${engine}: ${label}`)]),
     ]);
     for (const row of results.rows) {
-      expect({ row: row.label, requests: row.median.requests > 0, non2xx: row.median.non2xx, errors: row.median.errors })
-        .toEqual({ row: row.label, requests: true, non2xx: 0, errors: 0 });
+      expect({ row: row.label, requests: row.median.requests > 0, non2xx: row.median.non2xx, errors: row.median.errors, underflows: /underflows/.test(row.notes ?? '') })
+        .toEqual({ row: row.label, requests: true, non2xx: 0, errors: 0, underflows: false });
     }
+  });
+
+  it('reports seeded ÷ empty for every Gatehouse target, refreshes per core against the bare floor, and each instance\'s peak RSS', () => {
+    for (const engine of ENGINES) {
+      expect(results.datasetRatios.filter((r) => r.engine === engine).map((r) => r.label)).toEqual([FLOOR_R, ...GATEHOUSE]);
+      for (const dataset of ['empty', 'seeded']) {
+        expect(results.ratios[`${engine} ${dataset}: refreshes/s per core`]).toBeGreaterThan(0);
+        expect(results.ratios[`${engine} ${dataset}: refresh ÷ bare floor (r), per core`]).toBeGreaterThan(0);
+        expect(results.engines[engine]!.peakRssMb[dataset]).toBeGreaterThan(0);
+      }
+    }
+    if (MYSQL_URL) expect(results.rows.find((r) => r.engine === 'mysql' && r.label.startsWith('POST /api/auth/refresh'))?.median.dbCpuUsPerReq).toBeGreaterThan(0);
+  });
+
+  it('reports the growth table: every growth target at each audit table size', () => {
+    for (const engine of ENGINES) {
+      const growth = results.engines[engine]!.growth!;
+      expect(growth.map((level) => level.auditRows)).toEqual([1000, 3000]);
+      for (const level of growth) expect(Object.keys(level.results)).toEqual(GROWTH);
+      for (const level of growth) for (const key of GROWTH) expect(level.results[key]!.reqPerSec).toBeGreaterThan(0);
+    }
+    expect(output).toContain('growth, audit rows →');
   });
 
   it('reports every ratio of the issue, the interleaved /me ÷ floor, start-up and RSS flatness, per engine', () => {
     for (const engine of ENGINES) {
-      for (const name of ['/me ÷ floor (b)', '/me ÷ floor (b), CPU/req', 'login ÷ raw bcrypt (c)', '/me ÷ ceiling (a)']) {
+      for (const name of ['/me ÷ floor (b)', '/me ÷ floor (b), CPU/req', '/me ÷ plain floor (p)', '/me ÷ plain floor (p), CPU/req', 'login ÷ raw bcrypt (c)', '/me ÷ ceiling (a)']) {
         expect(results.ratios[`${engine}: ${name}`]).toBeGreaterThan(0);
       }
       const report = results.engines[engine]!;
       expect(report.interleaved?.reqRatios).toEqual([expect.any(Number)]);
       expect(report.interleaved!.reqRatios[0]).toBeGreaterThan(0);
+      expect(report.interleavedPlain?.reqRatios[0]).toBeGreaterThan(0);
+      expect(output).toContain(`${engine}: /me ÷ plain floor (p), interleaved`);
       expect(report.startupMs.length).toBeGreaterThan(0);
       expect(report.rss?.peakMb).toBeGreaterThan(0);
       expect(output).toContain(`${engine}: /me ÷ floor (b), interleaved`);
@@ -70,8 +112,12 @@ describe('npm run bench', () => {
 describe('the bench\'s options', () => {
   it('default to the issue\'s: 10 s, 50 connections, 3 repetitions, every target', () => {
     const opts = parseBenchArgs([], {});
-    expect(opts).toMatchObject({ durationS: 10, connections: 50, reps: 3, interleaveRounds: 6, bcryptCost: 12, gatehouse: 'dist' });
-    expect([...opts.only]).toEqual(['hello', 'floor', 'bcrypt', 'me', 'home', 'api-me', 'login', 'refresh', 'long']);
+    expect(opts).toMatchObject({
+      durationS: 10, connections: 50, reps: 3, interleaveRounds: 6, bcryptCost: 12, gatehouse: 'dist', datasets: ['empty', 'seeded'],
+      seed: { users: 100_000, sessions: 200_000, audit: 1_000_000, articles: 20_000 }, scale: [10_000, 100_000, 1_000_000],
+    });
+    expect([...opts.only]).toEqual(['hello', 'floor', 'plain', 'bcrypt', 'refresh-floor', 'me', 'me-bare', 'home', 'api-me', 'login', 'refresh', 'refresh-api',
+      'admin-search', 'admin-users-deep', 'admin-users-typed', 'audit-user', 'audit-user-deep', 'audit-type', 'audit-type-deep', 'me-sessions', 'long', 'scale']);
   });
 
   it.each([
@@ -81,6 +127,10 @@ describe('the bench\'s options', () => {
     [['--only', 'me,nope'], /--only: unknown target "nope"/],
     [['--loader', 'esm'], /--loader must be import or require/],
     [['--gatehouse', 'ts'], /--gatehouse must be dist or src/],
+    [['--datasets', 'empty,full'], /--datasets: unknown dataset "full"/],
+    [['--seed', 'users=many'], /--seed takes name=count pairs/],
+    [['--seed', 'people=5'], /--seed takes name=count pairs/],
+    [['--scale', '100,10'], /--scale takes growing audit table sizes/],
   ])('refuse %j with a message saying what is wrong', (argv, message) => {
     expect(() => parseBenchArgs(argv, {})).toThrow(message);
   });

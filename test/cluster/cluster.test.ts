@@ -146,7 +146,9 @@ describeCluster('several instances behind nginx', () => {
     const rotated = await call(b().base, 'POST', '/api/auth/refresh', { body: { refresh_token: before.refresh_token } });
     expect(rotated.status).toBe(200);
     expect(kidOf(rotated.json().access_token)).toBe(newKid);
-    expect(kidOf(rotated.json().refresh_token)).toBe(newKid);
+    // Refresh tokens are HMAC-signed under a secret derived from the signing key: a new key, a new one.
+    expect(kidOf(rotated.json().refresh_token)).toMatch(/^r-/);
+    expect(kidOf(rotated.json().refresh_token)).not.toBe(kidOf(before.refresh_token));
     const fresh = await apiLogin(c.instances[2]!.base, user.username);
     expect(kidOf(fresh.access_token)).toBe(newKid);
     for (const one of c.instances) expect((await call(one.base, 'GET', '/api/me', bearer(fresh.access_token))).status).toBe(200);

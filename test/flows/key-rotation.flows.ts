@@ -62,7 +62,9 @@ export function defineKeyRotationFlows(databaseEnv: () => Record<string, string>
       const refreshed = await request(t.app).post('/api/auth/refresh').send({ refresh_token: before.refresh_token });
       expect(refreshed.status).toBe(200);
       expect(kidOf(refreshed.body.access_token)).toBe(kid);
-      expect(kidOf(refreshed.body.refresh_token)).toBe(kid);
+      // The refresh token's key is derived from the new signing key: a kid of its own, never published.
+      expect(kidOf(refreshed.body.refresh_token)).toMatch(/^r-/);
+      expect(kidOf(refreshed.body.refresh_token)).not.toBe(kidOf(before.refresh_token));
       const oldRow = await t.db('refresh_sessions').where({ jti_hash: hashJti(jtiOf(before.refresh_token)) }).first();
       expect(oldRow.used_at).not.toBeNull();
       expect(oldRow.replaced_by).toBe(hashJti(jtiOf(refreshed.body.refresh_token)));

@@ -4,6 +4,9 @@ import { hashJti } from '../../src/services/session.service';
 import { Browser } from '../helpers/browser';
 import { apiLogin, createUser, signIn, UserFixture } from '../helpers/factories';
 import type { TestApp } from '../helpers/make-app';
+import { captureQueries } from '../helpers/query-plans';
+import { PRUNE_BATCH } from '../../src/db/prune';
+import crypto from 'node:crypto';
 
 /**
  * The refresh-session behaviours of SPEC.md (Tokens, Cookies), written once and run on SQLite
@@ -258,6 +261,31 @@ export function defineSessionFlows(setup: () => Promise<TestApp>): void {
     const rows = await t.db('refresh_sessions').where({ user_id: user.internalId });
     expect(rows).toHaveLength(1);
     expect(rows[0].jti_hash).toBe(hashJti(jtiOf(fresh.refresh_token)));
+  });
+
+  test('prune() works through a backlog of several batches, each DELETE removing at most PRUNE_BATCH rows, and keeps live ones', async () => {
+    const now = t.clock.now();
+    const row = (createdAt: Date, revokedAt: Date | null) => ({
+      jti_hash: crypto.randomBytes(32).toString('hex'), family_id: crypto.randomUUID(), user_id: user.internalId,
+      family_created_at: createdAt, created_at: createdAt, expires_at: new Date(createdAt.getTime() + t.config.jwt.refreshTtlSeconds * 1000),
+      revoked_at: revokedAt, user_agent: 'test', ip: null,
+    });
+    const expired = new Date(now.getTime() - (t.config.jwt.refreshTtlSeconds + 1) * 1000);
+    const revokedLongAgo = new Date(now.getTime() - (t.config.jwt.refreshTtlSeconds + 60) * 1000);
+    const rows = [
+      ...Array.from({ length: 1234 }, () => row(expired, null)),
+      ...Array.from({ length: 620 }, () => row(revokedLongAgo, revokedLongAgo)),
+      ...Array.from({ length: 40 }, () => row(now, null)),
+    ];
+    for (let i = 0; i < rows.length; i += 200) await t.db('refresh_sessions').insert(rows.slice(i, i + 200));
+
+    let pruned = 0;
+    const queries = await captureQueries(t.db, async () => { pruned = await t.app.services.sessions.prune(); });
+    const deletes = queries.filter((query) => /^delete/i.test(query.sql));
+    expect(pruned).toBeGreaterThanOrEqual(1234 + 620);
+    expect(deletes.length).toBeGreaterThanOrEqual(Math.ceil((1234 + 620) / PRUNE_BATCH));
+    for (const query of deletes) expect(query.bindings.length).toBeLessThanOrEqual(PRUNE_BATCH);
+    expect(await t.db('refresh_sessions').where({ user_id: user.internalId }).count({ n: '*' }).first()).toEqual({ n: 40 });
   });
 }
 

@@ -58,10 +58,12 @@ describe('GET /admin/users', () => {
 
   test.each([
     ['grace', ['grace.hopper']],
-    ['BLETCHLEY', ['alan_turing']],
+    ['ALAN@bletchley', ['alan_turing']],
+    ['*BLETCHLEY', ['alan_turing']],
+    ['bletchley', []],
     ['<b>alan', ['alan_turing']],
     ['ewd@', ['edsger']],
-  ])('q=%s finds by username, email or name, in any case', async (q, expected) => {
+  ])('q=%s finds by the start of a username, email or name, in any case (* matches anything)', async (q, expected) => {
     const res = await browser.get(`/admin/users?q=${encodeURIComponent(q)}`);
     expect(res.status).toBe(200);
     for (const person of people) {

@@ -37,7 +37,7 @@ describe('the article list', () => {
     expect(res.text).not.toContain('href="/articles/new"');
   });
 
-  test('lists newest first, ten to a page, with a link to the next page that works', async () => {
+  test('lists newest first, ten to a page, with a Next link that carries its cursor and works, and a page number that works alone', async () => {
     const ids: number[] = [];
     for (let i = 1; i <= 12; i += 1) {
       ids.push(await write(`Numbered ${String(i).padStart(2, '0')}`));
@@ -46,11 +46,13 @@ describe('the article list', () => {
     const first = await readerBrowser.get('/articles');
     const titles = [...first.text.matchAll(/Numbered (\d\d)/g)].map((match) => match[1]);
     expect(titles).toEqual(['12', '11', '10', '09', '08', '07', '06', '05', '04', '03']);
-    expect(first.text).toContain('href="/articles?page=2" rel="next"');
+    expect(first.text).toContain(`href="/articles?page=2&amp;after=${ids[2]}" rel="next"`);
 
-    const second = await readerBrowser.get('/articles?page=2');
+    const second = await readerBrowser.get(`/articles?page=2&after=${ids[2]}`);
     expect([...second.text.matchAll(/Numbered (\d\d)/g)].map((match) => match[1])).toEqual(['02', '01']);
     expect(second.text).toContain('href="/articles" rel="prev"');
+    const typed = await readerBrowser.get('/articles?page=2');
+    expect([...typed.text.matchAll(/Numbered (\d\d)/g)].map((match) => match[1])).toEqual(['02', '01']);
 
     const beyond = await readerBrowser.get('/articles?page=9');
     expect(beyond.status).toBe(200);

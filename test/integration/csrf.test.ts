@@ -120,6 +120,28 @@ describe('the page\'s token', () => {
     }
   });
 
+  it('for a sign-in whose request carries no CSRF cookie is the token that sign-in was given, with its cookie again, and it is accepted', async () => {
+    const { browser } = await signedIn();
+    const held = browser.cookie('gatehouse.csrf')!;
+    const access = `access_token=${browser.cookie('access_token')}`;
+    for (let i = 0; i < 2; i += 1) {
+      const page = await request(t.app).get('/me').set('Cookie', access);
+      expect(csrfFrom(page.text)).toBe(held);
+      expect(csrfCookies(page).map((cookie) => cookie.value)).toEqual([held]);
+    }
+    const res = await request(t.app).post('/me/sessions/revoke-others').set('Cookie', `${access}; gatehouse.csrf=${held}`).type('form').send({ _csrf: held });
+    expect(res.status).toBe(303);
+    const other = await signedIn();
+    const page = await request(t.app).get('/me').set('Cookie', `access_token=${other.browser.cookie('access_token')}`);
+    expect(csrfFrom(page.text)).not.toBe(held);
+  });
+
+  it('for anonymous visitors without the cookie is a new one every time', async () => {
+    const tokens = [];
+    for (let i = 0; i < 2; i += 1) tokens.push(csrfFrom((await request(t.app).get('/auth/login')).text));
+    expect(tokens[0]).not.toBe(tokens[1]);
+  });
+
   it('after signing in is a new one, with a new cookie, even though the anonymous one was valid before', async () => {
     const user = await createUser(t);
     const browser = new Browser(t.app);

@@ -284,3 +284,11 @@ describe('cookie names', () => {
     expect(loadConfig({ NODE_ENV: 'test', COOKIE_SECURE: 'false' }, emptyRoot).cookies.refreshName).toBe('refresh_token');
   });
 });
+
+describe('SQLITE_SYNCHRONOUS', () => {
+  it('is normal unless set to full, and refuses anything else with one message naming it', () => {
+    expect(loadConfig({}, emptyRoot).database.sqliteSynchronous).toBe('normal');
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: 'full' }, emptyRoot).database.sqliteSynchronous).toBe('full');
+    expect(problemsOf({ SQLITE_SYNCHRONOUS: 'off' })).toEqual(['SQLITE_SYNCHRONOUS must be normal or full']);
+  });
+});

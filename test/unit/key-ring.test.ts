@@ -10,7 +10,7 @@ import { parseKeyPair } from '../../src/config/key-material';
 import { generateKeyPairPem, KeyRing, liveSecrets, loadKeys, verificationKeyFor } from '../../src/config/keys';
 import { previousKeyFile } from '../../src/config/previous-keys';
 import { secondsSinceEpoch } from '../../src/lib/clock';
-import { createTokenService, TokenError } from '../../src/services/token.service';
+import { createTokenService, refreshTokenKeys, TokenError } from '../../src/services/token.service';
 import { decodeParts, signWithAppKey } from '../helpers/jwt-forge';
 import { KeyDir, makeKeyDir } from '../helpers/key-dir';
 import { createTestClock, TEST_ENV } from '../helpers/make-app';
@@ -117,7 +117,8 @@ describe.each(['RS256', 'ES256'] as const)('the key ring with %s', (algorithm) =
   });
 
   it('refuses a previous key from its retirement on, even while its file is still there, and then drops it from the JWKS', async () => {
-    const oldSigningKey = ring.signingKey;
+    // Refresh tokens are HMAC-signed under a secret derived from the signing key (token.service.ts).
+    const oldRefreshKeys = refreshTokenKeys(ring);
     const { previousKid } = rotateKeys(config(), clock);
     await ring.reload();
     const retiresAt = ring.retiresAt.get(previousKid)!;
@@ -127,7 +128,7 @@ describe.each(['RS256', 'ES256'] as const)('the key ring with %s', (algorithm) =
     // A token of the old key that outlives its retirement (none can, unless an instance went on
     // signing with it): genuine, unexpired, and refused only because its key has retired.
     const tokens = createTokenService(config().jwt, ring, clock);
-    const longLived = signAs(algorithm, oldSigningKey, previousKid, {
+    const longLived = signAs('HS256', oldRefreshKeys.signingKey, oldRefreshKeys.kid, {
       sub: subject.public_id, type: 'refresh', fam: FAMILY, jti: 'j', iat: secondsSinceEpoch(clock), exp: retiresAt + 3600, iss: 'gatehouse', aud: 'gatehouse',
     });
     clock.advance(retiresAt - 1 - secondsSinceEpoch(clock));

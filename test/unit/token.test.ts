@@ -1,7 +1,8 @@
 import { loadConfig, ROOT_DIR } from '../../src/config/env';
 import { generateKeyPairPem, keysFromPem, keysFromSecret } from '../../src/config/keys';
-import { createTokenService, TokenError } from '../../src/services/token.service';
-import { decodeParts, forgedAccessTokens, signWithAppKey } from '../helpers/jwt-forge';
+import jwt from 'jsonwebtoken';
+import { createTokenService, refreshTokenKeys, TokenError } from '../../src/services/token.service';
+import { decodeParts, forgedAccessTokens, signHs256, signWithAppKey } from '../helpers/jwt-forge';
 import { createTestClock, TEST_ENV, TEST_HS256_SECRET, testKeys } from '../helpers/make-app';
 
 const subject = { public_id: '0b7a3c52-4a4e-4c38-9a53-0f7f3c1d2e11', username: 'alice', is_reader: true, is_author: false, is_admin: false, token_version: 3 };
@@ -76,12 +77,44 @@ describe.each(['RS256', 'ES256', 'HS256'] as const)('the token service with %s',
     });
   });
 
-  it('refuses an access token used as a refresh token, and a refresh token without fam', () => {
+  /** A genuine signature with the refresh-token key over whatever claims are given. */
+  const refreshKeys = refreshTokenKeys(keys);
+  const signAsRefresh = (payload: Record<string, unknown>) => jwt.sign(payload, refreshKeys.signingKey, { algorithm: 'HS256', keyid: refreshKeys.kid });
+
+  it('signs refresh tokens with HMAC-SHA256 under a key of their own, whose kid is in no JWKS', () => {
+    const { token } = tokens.signRefreshToken(subject.public_id, FAMILY);
+    const { header } = decodeParts(token);
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT', kid: refreshKeys.kid });
+    expect(header.kid).not.toBe(keys.kid);
+    expect(keys.jwks.keys.map((jwk) => jwk.kid)).not.toContain(header.kid);
+    expect(reasonOf(() => tokens.verifyRefreshToken(signAsRefresh(decodeParts(token).payload)))).toBe('accepted');
+  });
+
+  it('refuses an access token used as a refresh token, and a refresh token without fam or type', () => {
     const access = tokens.signAccessToken(subject, FAMILY).token;
     expect(reasonOf(() => tokens.verifyRefreshToken(access))).toBe('invalid');
     const { payload } = decodeParts(tokens.signRefreshToken(subject.public_id, FAMILY).token);
-    expect(reasonOf(() => tokens.verifyRefreshToken(signWithAppKey(keys, { ...payload, fam: undefined })))).toBe('invalid');
-    expect(reasonOf(() => tokens.verifyRefreshToken(signWithAppKey(keys, { ...payload, type: undefined })))).toBe('invalid');
+    expect(reasonOf(() => tokens.verifyRefreshToken(signAsRefresh({ ...payload, fam: undefined })))).toBe('invalid');
+    expect(reasonOf(() => tokens.verifyRefreshToken(signAsRefresh({ ...payload, type: undefined })))).toBe('invalid');
+    expect(reasonOf(() => tokens.verifyRefreshToken(signAsRefresh({ ...payload, type: 'access' })))).toBe('invalid');
+  });
+
+  it('refuses refresh claims signed with the access-token key, with another secret, with the public key as secret, or unsigned', () => {
+    const { token, claims } = tokens.signRefreshToken(subject.public_id, FAMILY);
+    const payload = decodeParts(token).payload;
+    expect(reasonOf(() => tokens.verifyRefreshToken(signWithAppKey(keys, payload)))).toBe('invalid');
+    expect(reasonOf(() => tokens.verifyRefreshToken(signWithAppKey(keys, payload, { kid: refreshKeys.kid })))).toBe('invalid');
+    expect(reasonOf(() => tokens.verifyRefreshToken(signHs256('another secret of at least thirty-two bytes', payload, { kid: refreshKeys.kid })))).toBe('invalid');
+    const publicPem = algorithm === 'HS256' ? TEST_HS256_SECRET : keys.verificationKeys.get(keys.kid)!.export({ type: 'spki', format: 'pem' });
+    expect(reasonOf(() => tokens.verifyRefreshToken(signHs256(publicPem, payload, { kid: refreshKeys.kid })))).toBe('invalid');
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', kid: refreshKeys.kid })).toString('base64url')}.${token.split('.')[1]}.`;
+    expect(reasonOf(() => tokens.verifyRefreshToken(unsigned))).toBe('invalid');
+    expect(claims.type).toBe('refresh');
+  });
+
+  it('refuses a refresh token used as an access token', () => {
+    const { token } = tokens.signRefreshToken(subject.public_id, FAMILY);
+    expect(reasonOf(() => tokens.verifyAccessToken(token))).toBe('invalid');
   });
 
   it('accepts an access token until its exp and calls it expired after, by the clock it was given', () => {
