@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { UnauthorizedError } from '../errors/app-error';
 import { readBearerToken } from '../lib/auth-cookies';
+import { msg } from '../lib/i18n';
 import type { AppContext } from '../types/context';
 
 export const METRICS_MESSAGES = {
-  unauthenticated: 'The metrics need Authorization: Bearer with the METRICS_TOKEN.',
+  unauthenticated: msg('api.metricsUnauthenticated'),
 } as const;
 
 const digest = (text: string) => crypto.createHash('sha256').update(text).digest();

@@ -1,4 +1,4 @@
-import { english, localize, Message, Translate } from '../lib/i18n';
+import { english, localize, Message, msg, Translate } from '../lib/i18n';
 
 /**
  * The one error family. Services throw these; the error handler turns them into a page or the
@@ -38,31 +38,31 @@ export class AppError extends Error {
 }
 
 export class BadRequestError extends AppError {
-  constructor(message: Message = 'The request could not be understood.', code = 'bad_request') {
+  constructor(message: Message = msg('errors.message.badRequest'), code = 'bad_request') {
     super(400, code, message);
   }
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(message: Message = 'You need to sign in.', code = 'unauthorized') {
+  constructor(message: Message = msg('errors.message.unauthorized'), code = 'unauthorized') {
     super(401, code, message);
   }
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message: Message = 'You do not have permission to perform this operation', code = 'forbidden') {
+  constructor(message: Message = msg('errors.message.forbidden'), code = 'forbidden') {
     super(403, code, message);
   }
 }
 
 export class NotFoundError extends AppError {
-  constructor(message: Message = 'The page you asked for does not exist.', code = 'not_found') {
+  constructor(message: Message = msg('errors.message.notFound'), code = 'not_found') {
     super(404, code, message);
   }
 }
 
 export class ConflictError extends AppError {
-  constructor(fields: FieldMessages, message: Message = 'That is already taken.') {
+  constructor(fields: FieldMessages, message: Message = msg('errors.message.conflict')) {
     super(409, 'conflict', message, fields);
   }
 }
@@ -75,13 +75,13 @@ export class ValidationError extends AppError {
 
 export class TooManyRequestsError extends AppError {
   /** `limiter` names the limit that refused, for the metrics only: the client is never told which. */
-  constructor(readonly retryAfterSeconds: number, message: Message = 'Too many attempts. Please wait and try again.', readonly limiter = 'other') {
+  constructor(readonly retryAfterSeconds: number, message: Message = msg('throttle.tooManyAttempts'), readonly limiter = 'other') {
     super(429, 'too_many_requests', message);
   }
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message: Message = 'The service is temporarily unavailable. Please try again in a moment.') {
+  constructor(message: Message = msg('errors.message.serviceUnavailable')) {
     super(503, 'service_unavailable', message);
   }
 }

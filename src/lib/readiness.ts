@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ServiceUnavailableError } from '../errors/app-error';
+import { msg } from './i18n';
 
 /**
  * Whether this process should get traffic, as /readyz reports it to a proxy or orchestrator:
@@ -34,7 +35,7 @@ export function createReadiness(initial: ReadinessState = 'starting'): Readiness
 }
 
 export const READINESS_MESSAGES = {
-  starting: 'Gatehouse is starting up. Please try again in a moment.',
+  starting: msg('errors.message.starting'),
 } as const;
 
 /** Mounted after /healthz and /readyz: until the database is migrated, nothing else is served. */

@@ -6,35 +6,32 @@ import { isApiRequest } from '../lib/auth-cookies';
 import { createMetrics, Metrics, RATE_LIMITERS, RateLimiterName } from '../lib/metrics';
 import { FormPage, keptValues } from './form';
 import { applyLanguage, languageOf } from './language';
-import { localize, Translate, translator } from '../lib/i18n';
+import { isMessageRef, localize, msg, Translate, translator } from '../lib/i18n';
 
-const TITLES: Record<number, string> = {
-  400: 'Bad request',
-  401: 'Sign in required',
-  403: 'Permission denied',
-  404: 'Page not found',
-  409: 'Already taken',
-  413: 'Too large',
-  415: 'Unsupported content',
-  422: 'Please check the form',
-  429: 'Too many attempts',
-  500: 'Something went wrong',
-  503: 'Temporarily unavailable',
-};
+/** Statuses with a title of their own on the error page; any other gets "Error". */
+const TITLED_STATUSES = new Set([400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503]);
 
-const CSRF_MESSAGE = 'This form has expired or did not come from this site. Go back, reload the page and try again.';
+// i18n-dynamic: errors.title.
+function pageTitle(status: number, t: Translate): string {
+  return TITLED_STATUSES.has(status) ? t(`errors.title.${status}`) : t('errors.title.default');
+}
+
+/** The plain "no permission" 403, which gets advice about roles; a refused CSRF token or a self-reset already says what to do. */
+function isPlainForbidden(error: AppError): boolean {
+  return error.status === 403 && isMessageRef(error.messageRef) && error.messageRef.key === 'errors.message.forbidden';
+}
 
 /** Body-parser and router errors carry a `type` and a 4xx `status`; give each a clear message. */
 function fromHttpError(error: { status: number; type?: string }): AppError {
   switch (error.type) {
     case 'entity.too.large':
     case 'parameters.too.many':
-      return new AppError(413, 'payload_too_large', 'The request body is too large (the limit is 100 kB).');
+      return new AppError(413, 'payload_too_large', msg('errors.message.payloadTooLarge'));
     case 'entity.parse.failed':
-      return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
+      return new AppError(400, 'malformed_json', msg('errors.message.malformedJson'));
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError(415, 'unsupported_encoding', 'The request body uses an encoding this server does not accept.');
+      return new AppError(415, 'unsupported_encoding', msg('errors.message.unsupportedEncoding'));
     default:
       return new BadRequestError();
   }
@@ -43,12 +40,12 @@ function fromHttpError(error: { status: number; type?: string }): AppError {
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const candidate = error as { code?: unknown; status?: unknown; type?: unknown } | null;
-  if (candidate?.code === 'EBADCSRFTOKEN') return new ForbiddenError(CSRF_MESSAGE, 'csrf_invalid');
+  if (candidate?.code === 'EBADCSRFTOKEN') return new ForbiddenError(msg('errors.message.csrf'), 'csrf_invalid');
   if (isDatabaseUnavailable(error)) return new ServiceUnavailableError();
   if (typeof candidate?.status === 'number' && candidate.status >= 400 && candidate.status < 500) {
     return fromHttpError(candidate as { status: number; type?: string });
   }
-  return new AppError(500, 'internal_error', 'Something went wrong on our side.');
+  return new AppError(500, 'internal_error', msg('errors.message.internal'));
 }
 
 /**
@@ -103,8 +100,9 @@ async function renderPage(appError: AppError, text: ReturnType<AppError['transla
     });
   }
   return renderView(res, 'errors/error', {
-    title: TITLES[appError.status] ?? 'Error',
+    title: pageTitle(appError.status, t),
     status: appError.status,
+    plainForbidden: isPlainForbidden(appError),
     message: text.message,
     requestId: req.id,
     retryAfterSeconds: appError instanceof TooManyRequestsError ? appError.retryAfterSeconds : null,

@@ -1,14 +1,15 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../errors/app-error';
 import { isApiRequest } from '../lib/auth-cookies';
+import { MessageRef, msg } from '../lib/i18n';
 import { safeNextPath } from '../lib/safe-next';
 import type { AuthUser } from './authenticate';
 
-const API_MESSAGES: Record<NonNullable<Request['authProblem']>, string> = {
-  token_expired: 'The access token has expired: refresh it and retry.',
-  token_stale: 'The access token is out of date: refresh it and retry.',
-  token_invalid: 'The access token is not valid.',
-  session_revoked: 'This session has ended. Sign in again.',
+const API_MESSAGES: Record<NonNullable<Request['authProblem']>, MessageRef> = {
+  token_expired: msg('api.tokenExpired'),
+  token_stale: msg('api.tokenStale'),
+  token_invalid: msg('api.tokenInvalid'),
+  session_revoked: msg('api.sessionRevoked'),
 };
 
 /** Pages send anonymous visitors to the login form and back; the API answers 401 with a reason. */
@@ -16,7 +17,7 @@ export function requireUser(req: Request, res: Response, next: NextFunction): vo
   if (req.user) return next();
   if (isApiRequest(req)) {
     const problem = req.authProblem;
-    throw problem ? new UnauthorizedError(API_MESSAGES[problem], problem) : new UnauthorizedError('Authentication required.', 'unauthenticated');
+    throw problem ? new UnauthorizedError(API_MESSAGES[problem], problem) : new UnauthorizedError(msg('api.authenticationRequired'), 'unauthenticated');
   }
   // Only a page can be returned to; a form POST cannot be replayed after signing in.
   const back = req.method === 'GET' ? safeNextPath(req.originalUrl) : undefined;

@@ -1,9 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError } from '../errors/app-error';
 import { readBearerToken } from '../lib/auth-cookies';
+import { msg } from '../lib/i18n';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const MESSAGE = 'This request came from another site and was refused.';
+const MESSAGE = msg('errors.message.crossSite');
 
 /**
  * A second wall behind CSRF tokens: a state-changing request whose browser says it came from

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { UnauthorizedError } from '../../errors/app-error';
+import { msg } from '../../lib/i18n';
 import { requestMeta } from '../../lib/request-meta';
 import { toPublicUser } from '../../presenters/user.presenter';
 import { loginAccountKey } from '../../middleware/rate-limit';
@@ -29,7 +30,7 @@ export function createAuthApiController({ services }: AppContext) {
       try {
         res.json(toTokenResponse(await services.sessions.rotate(refreshToken, requestMeta(req))));
       } catch (error) {
-        if (error instanceof SessionError) throw new UnauthorizedError('The refresh token is not valid. Sign in again.', 'invalid_refresh_token');
+        if (error instanceof SessionError) throw new UnauthorizedError(msg('api.invalidRefreshToken'), 'invalid_refresh_token');
         throw error;
       }
     },
