@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { NotFoundError } from '../errors/app-error';
+import { msg } from '../lib/i18n';
 import { listOutbox, readOutboxMail } from '../services/mail-outbox';
 import type { AppContext } from '../types/context';
 
@@ -21,7 +22,7 @@ export function createDevMailController({ config, services }: AppContext) {
     },
 
     async index(_req: Request, res: Response) {
-      res.render('dev/mail-index', { title: 'Outbox', mails: await listOutbox(dir), transport: services.mail.transportName, dir });
+      res.render('dev/mail-index', { title: msg('dev.outbox.title'), mails: await listOutbox(dir), transport: services.mail.transportName, dir });
     },
 
     async show(req: Request, res: Response) {

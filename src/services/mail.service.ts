@@ -3,30 +3,51 @@ import ejs from 'ejs';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
+import { DEFAULT_LANGUAGE, isLanguage, isMessageRef, Language, localize, MessageRef, translator } from '../lib/i18n';
+import type { RequestMeta } from '../lib/request-meta';
 import type { Db } from '../db/knex';
 import { createOutboxTransport } from './mail-outbox';
 import type { Outbox } from './outbox';
 
-/** Each mail is views/mail/<name>.html.ejs and views/mail/<name>.text.ejs. */
+/** Each mail is views/mail/<name>.html.ejs and views/mail/<name>.text.ejs; its subject is this key. */
 export const MAIL_SUBJECTS = {
-  'verify-email': 'Confirm your email address',
-  'email-change-verify': 'Confirm your new email address',
-  'email-change-notice': 'Your email address is being changed',
-  'email-in-use': 'Someone tried to use this email address',
-  'password-reset': 'Reset your password',
-  'password-reset-done': 'Your password was reset',
-  'security-notice': 'A security setting of your account changed',
+  'verify-email': 'mail.verifyEmail.subject',
+  'email-change-verify': 'mail.emailChangeVerify.subject',
+  'email-change-notice': 'mail.emailChangeNotice.subject',
+  'email-in-use': 'mail.emailInUse.subject',
+  'password-reset': 'mail.passwordReset.subject',
+  'password-reset-done': 'mail.passwordResetDone.subject',
+  'security-notice': 'mail.securityNotice.subject',
 } as const;
 
 export type MailTemplate = keyof typeof MAIL_SUBJECTS;
 
-/** Plain JSON only: a mail waits in the database until it is sent. */
-export type MailLocals = Record<string, string | number | boolean | null>;
+/**
+ * Plain JSON only: a mail waits in the database until it is sent. A MessageRef is text of ours,
+ * translated into the mail's language when it is rendered.
+ */
+export type MailLocals = Record<string, string | number | boolean | null | MessageRef>;
 
 export interface OutgoingMail {
   to: string;
   template: MailTemplate;
+  /**
+   * The language the mail is written in, decided when it is queued (mailLanguage): the row
+   * keeps it, so a mail sent later, by another instance, still reads as its recipient expects.
+   * Rows queued before languages existed have none and are sent in English.
+   */
+  language?: Language;
   locals: MailLocals;
+}
+
+/**
+ * A mail's language: the recipient's saved language, else the language of the request that
+ * caused the mail (a guest's browser, the switcher's cookie), else English.
+ */
+export function mailLanguage(recipient: { language?: string | null } | null | undefined, meta?: RequestMeta): Language {
+  if (isLanguage(recipient?.language)) return recipient.language;
+  if (isLanguage(meta?.language)) return meta.language;
+  return DEFAULT_LANGUAGE;
 }
 
 /** What every mail to an account may say about it: never the row itself (it holds the password hash). */
@@ -69,22 +90,26 @@ export function createMailService(deps: { config: Config; outbox: Outbox; logger
   const templateDir = path.join(config.rootDir, 'views', 'mail');
   const cache = config.env !== 'development';
 
-  async function render(template: MailTemplate, locals: MailLocals) {
-    const data = { ...locals, appUrl: config.appUrl, subject: MAIL_SUBJECTS[template] };
+  async function render(template: MailTemplate, locals: MailLocals, language: Language) {
+    const t = translator(language);
+    const words = Object.fromEntries(Object.entries(locals).map(([name, value]) => [name, isMessageRef(value) ? localize(value, t) : value]));
+    const subject = t(MAIL_SUBJECTS[template]);
+    const data = { ...words, appUrl: config.appUrl, subject, t, lang: language };
     const [html, text] = await Promise.all([
       ejs.renderFile(path.join(templateDir, `${template}.html.ejs`), data, { cache, async: false }),
       ejs.renderFile(path.join(templateDir, `${template}.text.ejs`), data, { cache, async: false, escape: asPlainText }),
     ]);
-    return { html, text };
+    return { subject, html, text };
   }
 
   outbox.handle('mail', {
     async deliver(payload) {
       if (!isOutgoingMail(payload)) throw new Error('outbox mail row is not a mail');
-      const { html, text } = await render(payload.template, payload.locals);
-      const info = await transporter.sendMail({ to: payload.to, subject: MAIL_SUBJECTS[payload.template], html, text });
+      const language = isLanguage(payload.language) ? payload.language : DEFAULT_LANGUAGE;
+      const { subject, html, text } = await render(payload.template, payload.locals, language);
+      const info = await transporter.sendMail({ to: payload.to, subject, html, text });
       // The address is personal data: the log says which mail went, not to whom.
-      logger.info({ mail: payload.template, messageId: info.messageId, transport: transportName }, 'mail sent');
+      logger.info({ mail: payload.template, language, messageId: info.messageId, transport: transportName }, 'mail sent');
     },
   });
 

@@ -2,11 +2,12 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { Db, isUniqueViolation } from '../db/knex';
 import { ConflictError, FieldErrors, ForbiddenError, NotFoundError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
+import { msg } from '../lib/i18n';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Passkeys from '../models/passkey.model';
 import { findUserByPublicId, UserRow } from '../models/user.model';
 import type { AuditService } from './audit.service';
-import type { MailService } from './mail.service';
+import { mailLanguage, MailService } from './mail.service';
 import { MFA_MESSAGES, SecurityChange } from './mfa-messages';
 import type { PasskeyService } from './passkey.service';
 import type { RecoveryCodeService } from './recovery-codes.service';
@@ -68,7 +69,9 @@ export function createMfaService(deps: {
   /** Every change is an audit event and a short notice to the account's address, in the change's transaction. */
   async function notify(user: UserRow, change: SecurityChange, meta: RequestMeta, trx: Db, extra: { actorId?: number; details?: Record<string, unknown> } = {}) {
     await audit.record(change, { userId: user.id, actorId: extra.actorId ?? null, meta, details: extra.details }, trx);
-    await mail.send({ to: user.email, template: 'security-notice', locals: { name: user.first_name || user.username, summary: MFA_MESSAGES.notices[change] } }, trx);
+    // i18n-dynamic: mail.securityNotice.summary.
+    const summary = msg(`mail.securityNotice.summary.${change}`);
+    await mail.send({ to: user.email, template: 'security-notice', language: mailLanguage(user, meta), locals: { name: user.first_name || user.username, summary } }, trx);
   }
 
   async function status(userId: number, trx: Db = db): Promise<MfaStatus> {

@@ -5,7 +5,7 @@ import type { RequestMeta } from '../lib/request-meta';
 import * as Tokens from '../models/account-token.model';
 import * as Users from '../models/user.model';
 import type { AuditService } from './audit.service';
-import { MailService, recipientLocals } from './mail.service';
+import { mailLanguage, MailService, recipientLocals } from './mail.service';
 import { addressKey, ThrottleFactory } from './mail-throttle';
 import { Outbox, readAddressRequest } from './outbox';
 import { checkPasswordPolicy, PasswordService } from './password.service';
@@ -80,7 +80,7 @@ export function createPasswordResetService(deps: {
       passwordFingerprint: passwordFingerprint(user.password_hash),
     });
     await audit.record('password_reset_requested', { userId: user.id, meta, details: { result: 'sent' } }, trx);
-    await mail.send({ to: user.email, template: 'password-reset', locals: { ...recipientLocals(user), link: mail.link('/auth/reset', { token }) } }, trx);
+    await mail.send({ to: user.email, template: 'password-reset', language: mailLanguage(user, meta), locals: { ...recipientLocals(user), link: mail.link('/auth/reset', { token }) } }, trx);
   }
 
   outbox.handle(RESET_JOB, {
@@ -128,7 +128,7 @@ export function createPasswordResetService(deps: {
         await Tokens.revokeAccountTokens(trx, current.id, ['reset_password'], now);
         await audit.record('password_reset', { userId: current.id, meta }, trx);
         const updated = { ...current, is_verified: isVerified, last_login_at: now, token_version: current.token_version + 1 };
-        await mail.send({ to: current.email, template: 'password-reset-done', locals: recipientLocals(current) }, trx);
+        await mail.send({ to: current.email, template: 'password-reset-done', language: mailLanguage(current, meta), locals: recipientLocals(current) }, trx);
         // No login was typed, so the step has no account throttle key: the per-IP limit, its own
         // five attempts and the reset link's own limits bound the guessing.
         if (methods.length > 0) return { user: updated, secondStep: await mfaLogin.begin(updated, null, methods, trx) };

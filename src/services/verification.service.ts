@@ -6,7 +6,7 @@ import type { RequestMeta } from '../lib/request-meta';
 import * as Tokens from '../models/account-token.model';
 import * as Users from '../models/user.model';
 import type { AuditService } from './audit.service';
-import { MailService, recipientLocals } from './mail.service';
+import { mailLanguage, MailService, recipientLocals } from './mail.service';
 import { addressKey, ThrottleFactory } from './mail-throttle';
 import { Outbox, readAddressRequest } from './outbox';
 import { checkSendLimits, claimLinkToken, findLiveLinkToken, InvalidLinkError, issueLinkToken, SendLimits } from './verification-tokens';
@@ -81,7 +81,7 @@ export function createVerificationService(deps: {
       const send = async (tx: Db) => {
         const token = await issueLinkToken(tx, clock, { userId: user.id, purpose: 'verify_email', email: user.email, ttlSeconds: VERIFICATION_TTL_SECONDS });
         await audit.record('verification_sent', { userId: user.id, meta }, tx);
-        await mail.send({ to: user.email, template: 'verify-email', locals: { ...recipientLocals(user), link: mail.link('/auth/verify', { token }) } }, tx);
+        await mail.send({ to: user.email, template: 'verify-email', language: mailLanguage(user, meta), locals: { ...recipientLocals(user), link: mail.link('/auth/verify', { token }) } }, tx);
       };
       await (trx ? send(trx) : db.transaction(send));
     },
@@ -114,9 +114,9 @@ export function createVerificationService(deps: {
         const token = await issueLinkToken(trx, clock, { userId: user.id, purpose: 'change_email', email, ttlSeconds: VERIFICATION_TTL_SECONDS });
         await audit.record('email_change_requested', { userId: user.id, meta, details: { to: email, address_in_use: Boolean(owner) } }, trx);
         const locals = { ...recipientLocals(user), newEmail: email };
-        if (owner) await mail.send({ to: email, template: 'email-in-use', locals: {} }, trx);
-        else await mail.send({ to: email, template: 'email-change-verify', locals: { ...locals, link: mail.link('/auth/verify', { token }) } }, trx);
-        await mail.send({ to: user.email, template: 'email-change-notice', locals }, trx);
+        if (owner) await mail.send({ to: email, template: 'email-in-use', language: mailLanguage(owner, meta), locals: {} }, trx);
+        else await mail.send({ to: email, template: 'email-change-verify', language: mailLanguage(user, meta), locals: { ...locals, link: mail.link('/auth/verify', { token }) } }, trx);
+        await mail.send({ to: user.email, template: 'email-change-notice', language: mailLanguage(user, meta), locals }, trx);
       });
       await accountChanged(user.id); // the profile shows the pending change
     },
