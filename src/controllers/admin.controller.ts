@@ -1,12 +1,12 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { deviceLabel } from '../lib/device-label';
+import { msg } from '../lib/i18n';
 import type { PageRequest } from '../lib/pagination';
 import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
 import type { AccountFlags } from '../services/admin.service';
 import { AUDIT_EVENTS, AuditEventName } from '../services/audit.service';
-import { MFA_MESSAGES } from '../services/mfa-messages';
 import type { AppContext } from '../types/context';
 
 /**
@@ -31,12 +31,12 @@ export function createAdminController({ services }: AppContext) {
     },
 
     async dashboard(_req: Request, res: Response) {
-      res.render('admin/dashboard', { title: 'Admin', ...(await services.admin.dashboard()) });
+      res.render('admin/dashboard', { title: msg('admin.dashboard.title'), ...(await services.admin.dashboard()) });
     },
 
     async users(req: Request, res: Response) {
       const { q = '', page = 1, after, before } = matchedData(req, { locations: ['query'] }) as { q?: string } & Partial<PageRequest>;
-      res.render('admin/users', { title: 'Users', q, users: await services.admin.listUsers(q || undefined, { page, after, before }) });
+      res.render('admin/users', { title: msg('admin.users.title'), q, users: await services.admin.listUsers(q || undefined, { page, after, before }) });
     },
 
     showUser(_req: Request, res: Response) {
@@ -47,30 +47,30 @@ export function createAdminController({ services }: AppContext) {
       const flags = matchedData(req) as AccountFlags;
       const target = targetId(req);
       const { changed } = await services.admin.updateAccount(signedInUser(req).id, target, flags, requestMeta(req));
-      if (!changed) res.flash('info', 'Nothing changed.');
-      else if (!flags.is_active) res.flash('success', 'Saved. The account is disabled and signed out everywhere.');
-      else res.flash('success', 'Roles updated. They apply from the user\'s next request; nobody was signed out.');
+      if (!changed) res.flash('info', msg('admin.flash.nothingChanged'));
+      else if (!flags.is_active) res.flash('success', msg('admin.flash.disabled'));
+      else res.flash('success', msg('admin.flash.rolesUpdated'));
       res.redirect(303, `/admin/users/${target}`);
     },
 
     async revokeSessions(req: Request, res: Response) {
       const target = targetId(req);
       const count = await services.admin.revokeSessions(signedInUser(req).id, target, requestMeta(req));
-      res.flash('success', `Signed out everywhere: ${count} session token(s) revoked.`);
+      res.flash('success', msg('admin.flash.sessionsRevoked', { count }));
       res.redirect(303, `/admin/users/${target}`);
     },
 
     async resetMfa(req: Request, res: Response) {
       const target = targetId(req);
       const user = await services.admin.resetMfa(signedInUser(req).id, target, requestMeta(req));
-      res.flash('success', MFA_MESSAGES.mfaReset(user.username));
+      res.flash('success', msg('admin.flash.mfaReset', { username: user.username }));
       res.redirect(303, `/admin/users/${target}`);
     },
 
     async audit(req: Request, res: Response) {
       const { user = '', event = '', page = 1, after, before } = matchedData(req, { locations: ['query'] }) as { user?: string; event?: string } & Partial<PageRequest>;
       const result = await services.admin.listAudit({ user: user || undefined, event: (event || undefined) as AuditEventName | undefined, page, after, before });
-      res.render('admin/audit', { title: 'Audit log', filters: { user, event }, eventNames: AUDIT_EVENTS, ...result });
+      res.render('admin/audit', { title: msg('admin.audit.title'), filters: { user, event }, eventNames: AUDIT_EVENTS, ...result });
     },
   };
 }

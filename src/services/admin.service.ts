@@ -1,6 +1,7 @@
 import { Db, engineOf } from '../db/knex';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
+import { msg } from '../lib/i18n';
 import { seekFor } from '../db/keyset';
 import { createCountCache } from '../lib/count-cache';
 import { emptyPage, keysetPaged, Paged, PageRequest } from '../lib/pagination';
@@ -21,10 +22,10 @@ const DASHBOARD_EVENTS = 10;
 const RECENT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export const ADMIN_MESSAGES = {
-  userNotFound: 'There is no such user.',
-  selfDemotion: 'You cannot remove your own admin role. Another admin must do it, so that someone can always undo a mistake.',
-  selfDisable: 'You cannot disable your own account. Another admin must do it, so that you cannot lock yourself out.',
-  lastAdmin: 'This is the last active admin, and the site must always have one. Make someone else an admin first.',
+  userNotFound: msg('admin.message.userNotFound'),
+  selfDemotion: msg('admin.message.selfDemotion'),
+  selfDisable: msg('admin.message.selfDisable'),
+  lastAdmin: msg('admin.message.lastAdmin'),
 } as const;
 
 /** The checkboxes of the user page: the whole desired state, an unchecked box being false. */

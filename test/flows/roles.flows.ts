@@ -1,5 +1,6 @@
 import request from 'supertest';
 import * as Users from '../../src/models/user.model';
+import { english, localize } from '../../src/lib/i18n';
 import { ADMIN_MESSAGES } from '../../src/services/admin.service';
 import { Browser } from '../helpers/browser';
 import { apiLogin, createUser, signIn, UserFixture } from '../helpers/factories';
@@ -175,7 +176,7 @@ export function defineRolesFlows(setup: () => Promise<TestApp>): void {
       const before = await rowOf(self);
       const res = await saveAccount(browser, self, { is_reader: '1', is_active: '1' });
       expect(res.status).toBe(422);
-      expect(res.text).toContain(`<span class="field-error" id="is_admin-error">${ADMIN_MESSAGES.selfDemotion}</span>`);
+      expect(res.text).toContain(`<span class="field-error" id="is_admin-error">${localize(ADMIN_MESSAGES.selfDemotion, english)}</span>`);
       expect(res.text).toContain('Sign out everywhere'); // the whole user page, re-rendered
       const after = await rowOf(self);
       expect(after.is_admin).toBe(true);
@@ -188,7 +189,7 @@ export function defineRolesFlows(setup: () => Promise<TestApp>): void {
       const browser = await signIn(t, self);
       const res = await saveAccount(browser, self, { is_reader: '1', is_admin: '1' });
       expect(res.status).toBe(422);
-      expect(res.text).toContain(`<span class="field-error" id="is_active-error">${ADMIN_MESSAGES.selfDisable}</span>`);
+      expect(res.text).toContain(`<span class="field-error" id="is_active-error">${localize(ADMIN_MESSAGES.selfDisable, english)}</span>`);
       expect((await rowOf(self)).is_active).toBe(true);
       expect((await browser.get('/admin')).status).toBe(200);
     });
@@ -217,7 +218,7 @@ export function defineRolesFlows(setup: () => Promise<TestApp>): void {
         // b's demotion committed; b acting on a now (a request that was already under way) is refused.
         const meta = { ip: '127.0.0.1', userAgent: 'test' };
         const flags = { is_reader: true, is_author: false, is_admin: false, is_active: true };
-        await expect(t.app.services.admin.updateAccount(b.id, a.id, flags, meta)).rejects.toMatchObject({ status: 409, message: ADMIN_MESSAGES.lastAdmin });
+        await expect(t.app.services.admin.updateAccount(b.id, a.id, flags, meta)).rejects.toMatchObject({ status: 409, message: localize(ADMIN_MESSAGES.lastAdmin, english) });
         await expect(t.app.services.admin.updateAccount(b.id, a.id, { ...flags, is_admin: true, is_active: false }, meta)).rejects.toMatchObject({ status: 409 });
         expect((await rowOf(a)).is_admin).toBe(true);
         expect((await rowOf(a)).is_active).toBe(true);

@@ -79,7 +79,7 @@ const PAGE_ROWS: Row[] = [
   { method: 'GET', path: '/articles/{article}', outcomes: ['login', 200, 200, 200], shows: 'Text.' },
   { method: 'GET', path: '/articles/new', outcomes: ['login', 403, 200, 200], shows: 'New article' },
   { method: 'GET', path: '/articles/{article}/edit', outcomes: ['login', 403, 200, 200], shows: 'Edit article' },
-  { method: 'GET', path: '/admin', outcomes: ['login', 403, 403, 200], shows: 'active sessions' },
+  { method: 'GET', path: '/admin', outcomes: ['login', 403, 403, 200], shows: 'active session' },
   { method: 'GET', path: '/admin/users', outcomes: ['login', 403, 403, 200], shows: 'Search by username, email or name' },
   { method: 'GET', path: '/admin/users/{user}', outcomes: ['login', 403, 403, 200], shows: 'Sign out everywhere' },
   { method: 'GET', path: '/admin/audit', outcomes: ['login', 403, 403, 200], shows: 'Audit log' },
@@ -105,9 +105,9 @@ const API_ROWS: Row[] = [
 ];
 
 const VARIANT_ROWS: Row[] = [
-  { method: 'GET', path: '/ADMIN', outcomes: ['login', 403, 403, 200], shows: 'active sessions' },
+  { method: 'GET', path: '/ADMIN', outcomes: ['login', 403, 403, 200], shows: 'active session' },
   { method: 'GET', path: '/Admin/users', outcomes: ['login', 403, 403, 200], shows: 'Search by username, email or name' },
-  { method: 'GET', path: '/admin/', outcomes: ['login', 403, 403, 200], shows: 'active sessions' },
+  { method: 'GET', path: '/admin/', outcomes: ['login', 403, 403, 200], shows: 'active session' },
   { method: 'GET', path: '/admin/users/', outcomes: ['login', 403, 403, 200], shows: 'Search by username, email or name' },
   { method: 'GET', path: '/ADMIN/AUDIT', outcomes: ['login', 403, 403, 200], shows: 'Audit log' },
   { method: 'GET', path: '/admin/USERS/{USER}', outcomes: ['login', 403, 403, 200], shows: 'Sign out everywhere' },
