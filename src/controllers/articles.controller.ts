@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
+import { msg } from '../lib/i18n';
 import type { PageRequest } from '../lib/pagination';
 import { signedInUser } from '../middleware/require-auth';
 import { ArticleInput, toParagraphs } from '../services/article.service';
@@ -15,15 +16,15 @@ function typedBody(req: Request) {
 }
 
 export const ARTICLE_PAGES = {
-  new: { view: 'articles/form', title: 'New article', load: typedBody },
-  edit: { view: 'articles/form', title: 'Edit article', load: typedBody },
+  new: { view: 'articles/form', title: msg('articles.form.newTitle'), load: typedBody },
+  edit: { view: 'articles/form', title: msg('articles.form.editTitle'), load: typedBody },
 };
 
 export function createArticlesController({ services }: AppContext) {
   return {
     async index(req: Request, res: Response) {
       const { page = 1, after, before } = matchedData(req, { locations: ['query'] }) as Partial<PageRequest>;
-      res.render('articles/index', { title: 'Articles', articles: await services.articles.list({ page, after, before }) });
+      res.render('articles/index', { title: msg('articles.index.title'), articles: await services.articles.list({ page, after, before }) });
     },
 
     async show(req: Request, res: Response) {
@@ -38,7 +39,7 @@ export function createArticlesController({ services }: AppContext) {
 
     async create(req: Request, res: Response) {
       const article = await services.articles.create(signedInUser(req), matchedData(req) as ArticleInput);
-      res.flash('success', 'Your article is published.');
+      res.flash('success', msg('articles.flash.published'));
       res.redirect(303, `/articles/${article.id}`);
     },
 
@@ -55,13 +56,13 @@ export function createArticlesController({ services }: AppContext) {
 
     async update(req: Request, res: Response) {
       const article = await services.articles.update(signedInUser(req), articleIdOf(req), matchedData(req) as ArticleInput);
-      res.flash('success', 'Your changes are saved.');
+      res.flash('success', msg('articles.flash.saved'));
       res.redirect(303, `/articles/${article.id}`);
     },
 
     async remove(req: Request, res: Response) {
       await services.articles.remove(signedInUser(req), articleIdOf(req));
-      res.flash('success', 'The article was deleted.');
+      res.flash('success', msg('articles.flash.deleted'));
       res.redirect(303, '/articles');
     },
   };

@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
+import { msg } from '../lib/i18n';
 import { seekFor } from '../db/keyset';
 import { createCountCache } from '../lib/count-cache';
 import { keysetPaged, Paged, PageRequest } from '../lib/pagination';
@@ -10,7 +11,7 @@ import { findUserByPublicId, UserRow } from '../models/user.model';
 export const ARTICLES_PER_PAGE = 10;
 
 export const ARTICLE_MESSAGES = {
-  notFound: 'There is no such article.',
+  notFound: msg('articles.message.notFound'),
 } as const;
 
 /** The only shape of an article that reaches a view or a JSON body: the author by public id and name. */
