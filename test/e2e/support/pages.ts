@@ -13,7 +13,7 @@ const pageProblems = new WeakMap<Page, string[]>();
 export async function newPerson(
   browser: Browser,
   app: RunningApp,
-  options: Pick<BrowserContextOptions, 'userAgent' | 'viewport' | 'javaScriptEnabled'> = {},
+  options: Pick<BrowserContextOptions, 'userAgent' | 'viewport' | 'javaScriptEnabled' | 'locale'> = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: app.baseUrl, viewport: { width: 1000, height: 760 }, ...options });
   // A missing element fails in seconds, not after jest's whole test timeout.
