@@ -30,6 +30,10 @@ export const AUDIT_EVENTS = [
   'mfa_reset',
   'reauthenticated',
   'reauthentication_failed',
+  'sign_in_alert_sent',
+  'data_exported',
+  'account_deleted',
+  'password_reset_forced',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];

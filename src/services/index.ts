@@ -11,6 +11,7 @@ import { createAdminService } from './admin.service';
 import { createArticleService } from './article.service';
 import { createAuditService } from './audit.service';
 import { createAuthService } from './auth.service';
+import { createDeviceService } from './devices.service';
 import type { RedisCommander, RedisSubscriber } from '../lib/redis';
 import { AccountChanges, createLocalAccountChanges, createRedisAccountChanges } from './account-changes';
 import { createThrottleFactory } from './mail-throttle';
@@ -74,7 +75,8 @@ export function createServices(
   const recoveryCodes = createRecoveryCodeService({ db, cipher, clock });
   const passkeys = createPasskeyService({ db, clock, appUrl: config.appUrl });
   const mfa = createMfaService({ db, clock, audit, mail, totp, recoveryCodes, passkeys, accountChanged: sessions.forgetCachedState });
-  const signIn = createSignIn({ db, sessions, audit, clock });
+  const devices = createDeviceService({ db, clock, audit, mail });
+  const signIn = createSignIn({ db, sessions, audit, clock, devices });
   const requireVerifiedEmail = config.accounts.requireVerifiedEmail;
   const mfaLogin = createMfaLoginService({ db, clock, audit, mfa, passkeys, signIn, requireVerifiedEmail, metrics });
   const reauth = createReauthService({ db, clock, audit, passwords, sessions, mfa, passkeys, cipher });
@@ -85,7 +87,7 @@ export function createServices(
   const admin = createAdminService({ db, sessions, audit, clock, mfa });
   return {
     audit, passwords, tokens, sessions, accountChanges, auth, users, articles, admin, outbox, mail, verification, passwordReset, metrics,
-    totp, passkeys, mfa, mfaLogin, reauth,
+    totp, passkeys, mfa, mfaLogin, reauth, devices,
   };
 }
 

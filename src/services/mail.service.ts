@@ -16,6 +16,9 @@ export const MAIL_SUBJECTS = {
   'password-reset': 'Reset your password',
   'password-reset-done': 'Your password was reset',
   'security-notice': 'A security setting of your account changed',
+  'new-sign-in': 'New sign-in to your account',
+  'account-deleted': 'Your account has been deleted',
+  'password-reset-forced': 'Choose a new password',
 } as const;
 
 export type MailTemplate = keyof typeof MAIL_SUBJECTS;
