@@ -66,7 +66,7 @@ export function createMeController({ config, services }: AppContext) {
 
     async changePassword(req: Request, res: Response) {
       const current = signedInUser(req);
-      const tokens = await services.users.changePassword(current.id, matchedData(req) as PasswordChange, requestMeta(req), current.amr);
+      const tokens = await services.users.changePassword(current.id, matchedData(req) as PasswordChange, requestMeta(req), current.amr, current.sessionId);
       setAuthCookies(res, config, tokens);
       res.flash('success', 'Password changed — other sessions were signed out.');
       res.redirect(303, '/me');
