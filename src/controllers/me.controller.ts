@@ -38,6 +38,7 @@ export function createMeController({ config, services }: AppContext) {
         startedAt: session.started_at.toISOString(),
         lastUsedAt: session.last_used_at.toISOString(),
         isCurrent: session.family_id === current.sessionId,
+        remembered: session.remembered,
       }));
       sessions.sort((a, b) => Number(b.isCurrent) - Number(a.isCurrent));
       res.render('me/sessions', { title: 'Your sessions', sessions });
