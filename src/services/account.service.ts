@@ -85,7 +85,7 @@ export function createAccountService(deps: {
   throttles: ThrottleFactory;
 }): AccountService {
   const { db, clock, audit, passwords, sessions, mfa, mail, throttles } = deps;
-  const exports = throttles('account-export', EXPORTS_PER_HOUR, 3600);
+  const exportThrottle = throttles('account-export', EXPORTS_PER_HOUR, 3600);
 
   async function userOf(publicId: string, trx: Db = db): Promise<Users.UserRow> {
     const user = await Users.findUserByPublicId(trx, publicId);
@@ -152,7 +152,7 @@ export function createAccountService(deps: {
   return {
     async exportData(publicId, proof, meta) {
       const user = await userOf(publicId);
-      await exports.hit(publicId, ACCOUNT_MESSAGES.tooManyExports);
+      await exportThrottle.hit(publicId, ACCOUNT_MESSAGES.tooManyExports);
       if ('current_password' in proof) await checkPassword(user, proof.current_password);
       const exportedAt = clock.now();
       // Read before the transaction: SQLite's single connection is the transaction's meanwhile.
