@@ -65,7 +65,7 @@ export function defineAccountDataFlows(setup: () => Promise<{ t: TestApp; smtp: 
       const res = await browser.submit('/me/export', { current_password: user.password });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
-      expect(res.headers['content-disposition']).toMatch(new RegExp(`^attachment; filename="gatehouse-${user.username}-\\d{4}-\\d{2}-\\d{2}\\.json"$`));
+      expect(res.headers['content-disposition']).toMatch(new RegExp(`^attachment; filename="?gatehouse-${user.username}-\\d{4}-\\d{2}-\\d{2}\\.json"?$`));
       expect(res.headers['cache-control']).toContain('no-store');
       const data = JSON.parse(res.text);
       expect(data.profile).toMatchObject({ id: user.id, username: user.username, email: user.email, mfa: { totp: true, recovery_codes_left: 10 } });
@@ -95,7 +95,7 @@ export function defineAccountDataFlows(setup: () => Promise<{ t: TestApp; smtp: 
       const { access_token: token } = await apiLogin(t, user);
       const res = await request(t.app).get('/api/me/export').set(bearer(token));
       expect(res.status).toBe(200);
-      expect(res.headers['content-disposition']).toMatch(/^attachment; filename="gatehouse-/);
+      expect(res.headers['content-disposition']).toMatch(/^attachment; filename="?gatehouse-/);
       expect(res.body.profile.username).toBe(user.username);
       expect(res.text).not.toContain('password_hash');
       // Still within the access token's lifetime, but the password was typed more than ten minutes ago.
@@ -206,6 +206,7 @@ export function defineAccountDataFlows(setup: () => Promise<{ t: TestApp; smtp: 
       const browser = await signIn(t, user);
       await writeArticle(browser, 'Survives');
       const eventsBefore = await eventsOf(user);
+      const deletionsBefore = await countRows(t.db('audit_events').where({ event: 'account_deleted' }));
       await failDeletesOfUsers(async () => {
         await browser.get('/me/delete');
         const res = await browser.submit('/me/delete', { current_password: user.password });
@@ -214,7 +215,7 @@ export function defineAccountDataFlows(setup: () => Promise<{ t: TestApp; smtp: 
       expect(await t.db('users').where({ id: user.internalId }).first()).toBeDefined();
       expect(await countRows(t.db('articles').where({ author_id: user.internalId }))).toBe(1);
       expect((await eventsOf(user)).map((row) => [row.id, row.subject_pseudonym])).toEqual(eventsBefore.map((row) => [row.id, null]));
-      expect(await t.db('audit_events').where({ event: 'account_deleted' }).whereNotNull('subject_pseudonym').where('created_at', '>=', t.clock.now())).toHaveLength(0);
+      expect(await countRows(t.db('audit_events').where({ event: 'account_deleted' }))).toBe(deletionsBefore);
       expect((await browser.get('/me')).status).toBe(200);
       expect(await mailsTo(user, GOODBYE)).toHaveLength(0);
     });
