@@ -45,6 +45,9 @@ function findTsc() {
 }
 
 function build() {
+  // A missing translation fails the build, as a type error does (docs/i18n.md).
+  const localeProblems = require('./check-locales').checkLocales(ROOT);
+  if (localeProblems.length > 0) throw new Error(`the translations are incomplete (node scripts/check-locales.js):\n${localeProblems.map((line) => `  - ${line}`).join('\n')}`);
   const tsc = findTsc();
   if (!tsc) throw new Error('TypeScript is not installed (npm install, with devDependencies, then npm run build)');
   const staging = path.join(ROOT, `.dist-${process.pid}`);

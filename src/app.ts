@@ -17,6 +17,7 @@ import { parseCookies } from './middleware/cookies';
 import { createCsrf } from './middleware/csrf';
 import { createErrorHandler } from './middleware/error-handler';
 import { createFlash } from './middleware/flash';
+import { createNegotiateLanguage } from './middleware/language';
 import { httpMetrics } from './middleware/http-metrics';
 import { noStore } from './middleware/no-store';
 import { notFound } from './middleware/not-found';
@@ -101,6 +102,8 @@ export function createApp(options: AppOptions): GatehouseApp {
 
   app.use(requireSameOrigin);
   app.use(createAuthenticate(config, services));
+  // After authenticate: a signed-in user's saved language comes first (docs/i18n.md).
+  app.use(createNegotiateLanguage(services));
   app.use(createFlash(config));
   // Locals (and the page's CSRF token) first, so a refused POST still renders a proper page.
   app.use(viewLocals(csrf.issueToken));

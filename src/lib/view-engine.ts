@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
+import { DEFAULT_LANGUAGE, isLanguage, ViewI18n, viewI18n } from './i18n';
 
 type Done = (error: Error | null, html?: string) => void;
 type Locals = Record<string, unknown>;
@@ -12,8 +13,9 @@ type Template = (locals: Locals) => string;
  * - A page is only its own content: `views/layout.ejs` wraps it (document head, navigation,
  *   flash message, footer) and prints it where it says `<%- body %>`. The layout sees every
  *   local the page sees.
- * - A partial is called like a function and sees only what it is given:
- *   `<%- partial('partials/field', { name: 'email', label: 'Email address', errors, values }) %>`.
+ * - A partial is called like a function and sees only what it is given, plus the page's
+ *   language helpers (`t`, `tm`, `lang`, `fmt`: lib/i18n.ts), which every piece of text needs:
+ *   `<%- partial('partials/field', { name: 'email', label: t('nav.profile'), errors, values }) %>`.
  *   ejs's own `include` copies every local of the page, twice, for each call: on the profile page
  *   those copies cost more than the page itself (`npm run bench -- --cpu-prof`).
  * - Templates are compiled once when views are cached (production), read from disk on every
@@ -46,15 +48,31 @@ export function createViewEngine(viewsDir: string, options: { cache: boolean; de
 
   const partialFiles = new Map<string, string>();
 
-  /** views/<name>.ejs rendered with `args` and nothing else (besides `partial`, for nesting). */
-  function partial(name: string, args: Locals = {}): string {
+  function partialFile(name: string): string {
     let filename = partialFiles.get(name);
     if (filename === undefined) {
       filename = path.join(viewsDir, `${name}.ejs`);
       partialFiles.set(name, filename);
     }
-    return template(filename)({ partial, ...args });
+    return filename;
   }
+
+  type Partial = (name: string, args?: Locals) => string;
+  const partialsByLanguage = new Map<ViewI18n, Partial>();
+
+  /** views/<name>.ejs rendered with `args`, the language helpers and nothing else (besides `partial`, for nesting). */
+  function partialIn(i18n: ViewI18n): Partial {
+    let known = partialsByLanguage.get(i18n);
+    if (!known) {
+      const { lang, t, tm, fmt, languages } = i18n;
+      const bound: Partial = (name, args = {}) => template(partialFile(name))({ partial: bound, lang, t, tm, fmt, languages, ...args });
+      known = bound;
+      partialsByLanguage.set(i18n, known);
+    }
+    return known;
+  }
+
+  const partial = partialIn(viewI18n(DEFAULT_LANGUAGE));
 
   return {
     /** Express's view engine: `res.render('me/profile', locals)` renders the page, then the layout around it. */
@@ -62,6 +80,9 @@ export function createViewEngine(viewsDir: string, options: { cache: boolean; de
       let html: string;
       try {
         const locals = data as Locals;
+        // The page's language (res.locals, from negotiateLanguage), English for a render outside a request.
+        const i18n = viewI18n(isLanguage(locals.lang) ? locals.lang : DEFAULT_LANGUAGE);
+        Object.assign(locals, i18n, { partial: partialIn(i18n) });
         const body = template(file)(locals);
         html = template(layoutFile)({ ...locals, body });
       } catch (error) {

@@ -5,6 +5,8 @@ import { AppError, BadRequestError, ForbiddenError, ServiceUnavailableError, Too
 import { isApiRequest } from '../lib/auth-cookies';
 import { createMetrics, Metrics, RATE_LIMITERS, RateLimiterName } from '../lib/metrics';
 import { FormPage, keptValues } from './form';
+import { applyLanguage, languageOf } from './language';
+import { localize, Translate, translator } from '../lib/i18n';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -69,37 +71,41 @@ export function createErrorHandler(logger: Logger, metrics: Metrics = createMetr
     }
     if (appError instanceof TooManyRequestsError) res.set('Retry-After', String(appError.retryAfterSeconds));
     res.status(appError.status);
+    // An error raised before negotiateLanguage (a body too large, a refused origin) still speaks the reader's language.
+    if (!req.language) applyLanguage(req, res, languageOf(req));
+    const t = translator(languageOf(req));
+    const { message, fields } = appError.translated(t);
 
     if (isApiRequest(req)) {
-      const body: Record<string, unknown> = { code: appError.code, message: appError.message };
-      if (appError.fields) body.fields = appError.fields;
+      const body: Record<string, unknown> = { code: appError.code, message };
+      if (fields) body.fields = fields;
       res.json({ error: body });
       return;
     }
-    renderPage(appError, req, res).catch((renderError) => {
+    renderPage(appError, { message, fields }, t, req, res).catch((renderError) => {
       logger.error({ err: renderError, requestId: req.id }, 'error page failed to render');
-      if (!res.headersSent) res.type('text/plain').send(`${appError.message} (request id ${req.id})`);
+      if (!res.headersSent) res.type('text/plain').send(`${message} (request id ${req.id})`);
     });
   };
 }
 
-async function renderPage(appError: AppError, req: Request, res: Response): Promise<void> {
+async function renderPage(appError: AppError, text: ReturnType<AppError['translated']>, t: Translate, req: Request, res: Response): Promise<void> {
   const page = res.locals.formPage as FormPage | undefined;
   if (page && [401, 409, 422].includes(appError.status) && res.locals.csrfToken) {
     const extra = page.load ? await page.load(req) : {};
     return renderView(res, page.view, {
       ...extra,
-      title: page.title,
+      title: localize(page.title, t),
       activeForm: page.name,
       values: keptValues(req.body),
-      errors: appError.fields ?? {},
-      formError: appError.message,
+      errors: text.fields ?? {},
+      formError: text.message,
     });
   }
   return renderView(res, 'errors/error', {
     title: TITLES[appError.status] ?? 'Error',
     status: appError.status,
-    message: appError.message,
+    message: text.message,
     requestId: req.id,
     retryAfterSeconds: appError instanceof TooManyRequestsError ? appError.retryAfterSeconds : null,
   });

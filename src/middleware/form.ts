@@ -1,8 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Message } from '../lib/i18n';
 
 export interface FormPage {
   view: string;
-  title: string;
+  /** The page's title, usually a `{ key }` (lib/i18n.ts). */
+  title: Message;
   /** Which form on the page failed, when a page holds several. */
   name?: string;
   /** Extra locals the view needs when it is re-rendered after an error. */

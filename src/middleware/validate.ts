@@ -1,14 +1,16 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ValidationChain, validationResult } from 'express-validator';
-import { FieldErrors, ValidationError } from '../errors/app-error';
+import { FieldMessages, ValidationError } from '../errors/app-error';
+import { isMessageRef } from '../lib/i18n';
 
 /** The first message for each field that failed, or undefined when all passed. */
-function fieldErrorsOf(req: Request): FieldErrors | undefined {
+function fieldErrorsOf(req: Request): FieldMessages | undefined {
   const result = validationResult(req);
   if (result.isEmpty()) return undefined;
-  const fields: FieldErrors = {};
+  const fields: FieldMessages = {};
   for (const error of result.array()) {
-    if (error.type === 'field' && !(error.path in fields)) fields[error.path] = String(error.msg);
+    // A message is a key to translate (`withMessage(msg('validation.…'))`, or thrown by a custom rule) or plain text.
+    if (error.type === 'field' && !(error.path in fields)) fields[error.path] = isMessageRef(error.msg) ? error.msg : String(error.msg);
   }
   return fields;
 }
@@ -22,7 +24,7 @@ export function validate(...chains: ValidationChain[]) {
   return [
     // A JSON array has no fields: refused, rather than read as "nothing to change".
     function rejectArrayBody(req: Request, _res: Response, next: NextFunction) {
-      if (Array.isArray(req.body)) throw new ValidationError({}, 'The request body must be a JSON object.');
+      if (Array.isArray(req.body)) throw new ValidationError({}, { key: 'validation.bodyNotObject' });
       next();
     },
     ...chains,

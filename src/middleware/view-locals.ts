@@ -1,5 +1,18 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isApiRequest } from '../lib/auth-cookies';
+import { safeNextPath } from '../lib/safe-next';
+
+function returnPathOf(req: Request): string {
+  if (req.method === 'GET' || req.method === 'HEAD') return safeNextPath(req.originalUrl) ?? '/';
+  const referer = req.get('referer');
+  if (!referer) return '/';
+  try {
+    const url = new URL(referer);
+    return url.host === req.get('host') ? (safeNextPath(`${url.pathname}${url.search}`) ?? '/') : '/';
+  } catch {
+    return '/';
+  }
+}
 
 type IssueToken = (req: Request, res: Response) => string;
 
@@ -11,6 +24,8 @@ export function viewLocals(issueCsrfToken: IssueToken) {
     res.locals.csrfToken = issueCsrfToken(req, res);
     res.locals.requestId = req.id;
     res.locals.currentPath = req.path;
+    // Where the language switcher returns to: this page, or for a form's answer the page it was posted from.
+    res.locals.returnPath = returnPathOf(req);
     res.locals.values ??= {};
     res.locals.errors ??= {};
     res.locals.formError ??= null;

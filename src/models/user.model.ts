@@ -19,6 +19,8 @@ export interface UserRow {
   is_admin: boolean;
   is_active: boolean;
   is_verified: boolean;
+  /** The language the user chose (en, ru, es, zh-CN), or null: the browser's then. */
+  language: string | null;
   token_version: number;
   last_login_at: Date | null;
   created_at: Date;
@@ -30,7 +32,7 @@ export type NewUser = Pick<UserRow, 'public_id' | 'username' | 'email' | 'first_
 
 export type UserPatch = Partial<Pick<UserRow,
   'email' | 'first_name' | 'second_name' | 'password_hash' | 'is_reader' | 'is_author' | 'is_admin' | 'is_active'
-  | 'is_verified' | 'last_login_at'>>;
+  | 'is_verified' | 'last_login_at' | 'language'>>;
 
 const TABLE = 'users';
 
@@ -48,6 +50,7 @@ export function toUserRow(raw: Record<string, unknown>): UserRow {
     is_admin: Boolean(raw.is_admin),
     is_active: Boolean(raw.is_active),
     is_verified: Boolean(raw.is_verified),
+    language: (raw.language as string | null | undefined) ?? null,
     token_version: Number(raw.token_version),
     last_login_at: toDateOrNull(raw.last_login_at),
     created_at: toDate(raw.created_at),

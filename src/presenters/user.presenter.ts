@@ -15,6 +15,8 @@ export interface PublicUser {
   is_admin: boolean;
   is_active: boolean;
   is_verified: boolean;
+  /** The saved language, or null when the user has not chosen one. */
+  language: string | null;
   last_login_at: string | null;
   created_at: string;
   updated_at: string;
@@ -32,6 +34,7 @@ export function toPublicUser(user: UserRow): PublicUser {
     is_admin: user.is_admin,
     is_active: user.is_active,
     is_verified: user.is_verified,
+    language: user.language,
     last_login_at: user.last_login_at ? user.last_login_at.toISOString() : null,
     created_at: user.created_at.toISOString(),
     updated_at: user.updated_at.toISOString(),

@@ -7,6 +7,7 @@ import { articlesRoutes } from './articles.routes';
 import { authRoutes } from './auth.routes';
 import { devMailRoutes } from './dev-mail.routes';
 import { homeRoutes } from './home.routes';
+import { languageRoutes } from './language.routes';
 import { meRoutes } from './me.routes';
 import { myAccountApiRoutes, myAccountRoutes } from './my-account.routes';
 import { mfaApiRoutes, mfaLoginRoutes } from './mfa.routes';
@@ -16,6 +17,7 @@ import { reauthRoutes, securityRoutes } from './security.routes';
 export function routes(ctx: AppContext): Router {
   const router = Router();
   router.use('/', homeRoutes(ctx));
+  router.use('/language', languageRoutes(ctx));
   router.use('/auth', authRoutes(ctx));
   router.use('/auth', accountRoutes(ctx));
   router.use('/auth', mfaLoginRoutes(ctx));

@@ -19,6 +19,8 @@ export interface ProfileChanges {
   second_name?: string | null;
   email?: string;
   current_password?: string;
+  /** A supported language code, or '' for "no choice" (the browser's then). */
+  language?: string;
 }
 
 export interface PasswordChange {
@@ -71,6 +73,7 @@ export function createUserService(deps: {
       const patch: Users.UserPatch = {};
       if (changes.first_name !== undefined) patch.first_name = changes.first_name || null;
       if (changes.second_name !== undefined) patch.second_name = changes.second_name || null;
+      if (changes.language !== undefined && (changes.language || null) !== user.language) patch.language = changes.language || null;
 
       const email = changes.email?.toLowerCase();
       if (email !== undefined && email !== user.email) {

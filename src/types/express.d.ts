@@ -1,4 +1,5 @@
 import 'express';
+import type { Language } from '../lib/i18n';
 import type { AuthUser } from '../middleware/authenticate';
 import type { PendingLogin } from '../services/mfa-login.service';
 
@@ -13,6 +14,8 @@ declare global {
       authProblem?: 'token_expired' | 'token_invalid' | 'token_stale' | 'session_revoked';
       /** The login waiting for its second step, read from the browser's cookie or the API's mfa_token; null when there is none. */
       pendingLogin?: PendingLogin | null;
+      /** The response's language, set by `negotiateLanguage` (docs/i18n.md). */
+      language?: Language;
       /** The login throttles' account key when it cannot be read from the body (the second step). */
       loginThrottleKey?: string;
     }

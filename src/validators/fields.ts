@@ -1,4 +1,5 @@
 import { body, ValidationChain } from 'express-validator';
+import { msg, SUPPORTED_LANGUAGES } from '../lib/i18n';
 import { checkPasswordPolicy, PASSWORD_MAX_LENGTH } from '../services/password.service';
 
 /**
@@ -100,6 +101,13 @@ export function newPasswordField(field: string, identity: (req: { body?: Record<
 export function confirmationField(field: string, of: string, required: boolean): ValidationChain {
   return singleString(field, 'Password confirmation', required)
     .custom((value: string, { req }) => value === req.body?.[of]).withMessage(FIELD_MESSAGES.confirmation);
+}
+
+/** A language of SUPPORTED_LANGUAGES; with `allowNone`, '' too ("no choice": the browser's). */
+export function languageField(field: string, options: { required: boolean; allowNone: boolean }): ValidationChain {
+  const allowed: readonly string[] = options.allowNone ? [...SUPPORTED_LANGUAGES, ''] : SUPPORTED_LANGUAGES;
+  return singleString(field, 'Language', options.required)
+    .custom((value: string) => allowed.includes(value)).withMessage(msg('validation.language.unsupported', { languages: SUPPORTED_LANGUAGES.join(', ') }));
 }
 
 /** An optional free-form string such as `next`: only its type and length are checked here. */

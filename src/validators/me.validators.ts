@@ -1,10 +1,11 @@
-import { confirmationField, emailField, nameField, newPasswordField, optionalPasswordField, passwordField } from './fields';
+import { confirmationField, emailField, languageField, nameField, newPasswordField, optionalPasswordField, passwordField } from './fields';
 
 export const profileUpdate = [
   nameField('first_name'),
   nameField('second_name'),
   emailField({ required: false }),
   optionalPasswordField('current_password', 'Current password'),
+  languageField('language', { required: false, allowNone: true }),
 ];
 
 export const passwordChangeForm = [

@@ -5,7 +5,7 @@ import { errorEnvelope, GENEROUS_LIMITS } from '../helpers/http';
 import { makeTestApp, TestApp } from '../helpers/make-app';
 
 /** What must never reach a client: stack frames, SQL, engine and file names. */
-const INTERNALS = /\bat [\w.<>]+ \(|\.ts:\d+|node_modules|SQLITE|sqlite|no such table|audit_events|insert into|select |ER_[A-Z_]+|Knex|Error:/;
+const INTERNALS = /\bat [\w.<>]+ \(|\.ts:\d+|node_modules|SQLITE|sqlite|no such table|audit_events|insert into|(?<!<)select |ER_[A-Z_]+|Knex|Error:/;
 
 describe('unknown paths', () => {
   let t: TestApp;

@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import i18next, { i18n as I18n } from 'i18next';
+import { ROOT_DIR } from '../config/env';
+
+/**
+ * The app's languages: one i18next instance, made once from locales/<language>.json when this
+ * module is first imported, shared by pages, the API, mails and commands. English is the
+ * reference; adding a language is adding its file and its code here (docs/i18n.md).
+ *
+ * Escaping: i18next never escapes (`escapeValue: false`). A translation is plain text, never
+ * HTML, and every place that shows one escapes it exactly once: `<%= t('…') %>` in EJS, JSON
+ * encoding in the API. Variables are not interpolated a second time (`skipOnVariables`), so a
+ * username like "{{x}}" or "$t(y)" stays what it is.
+ */
+/** A BCP 47 tag of one of SUPPORTED_LANGUAGES: `en`, `ru`, `es`, `zh-CN`. */
+export type Language = string;
+export const DEFAULT_LANGUAGE: Language = 'en';
+export const LOCALES_DIR = path.join(ROOT_DIR, 'locales');
+
+/**
+ * Every language with a file in locales/, English (the reference) first: adding a language is
+ * adding its file. Read once, at start.
+ */
+export const SUPPORTED_LANGUAGES: readonly Language[] = Object.freeze(
+  fs.readdirSync(LOCALES_DIR)
+    .filter((name) => /^[a-z]{2,3}(?:-[A-Z]{2})?\.json$/.test(name))
+    .map((name) => name.slice(0, -'.json'.length))
+    .sort((a, b) => Number(b === DEFAULT_LANGUAGE) - Number(a === DEFAULT_LANGUAGE) || a.localeCompare(b)),
+);
+
+export type TranslateVars = Record<string, unknown>;
+/** A message to translate later, in the language of whoever reads it: `{ key: 'validation.summary' }`. */
+export interface MessageRef {
+  key: string;
+  vars?: TranslateVars;
+}
+/**
+ * A MessageRef, or a plain string that is shown as it is (text that is not ours to translate),
+ * or a list of whole sentences shown one after the other.
+ */
+export type Message = string | MessageRef | readonly Message[];
+
+export type Translate = (key: string, vars?: TranslateVars) => string;
+
+export function msg(key: string, vars?: TranslateVars): MessageRef {
+  return vars ? { key, vars } : { key };
+}
+
+export function isMessageRef(value: unknown): value is MessageRef {
+  return typeof value === 'object' && value !== null && typeof (value as MessageRef).key === 'string';
+}
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && SUPPORTED_LANGUAGES.includes(value);
+}
+
+export function readLocale(language: string, dir = LOCALES_DIR): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(dir, `${language}.json`), 'utf8')) as Record<string, unknown>;
+}
+
+function createInstance(): I18n {
+  const instance = i18next.createInstance();
+  void instance.init({
+    resources: Object.fromEntries(SUPPORTED_LANGUAGES.map((language) => [language, { translation: readLocale(language) }])),
+    lng: DEFAULT_LANGUAGE,
+    fallbackLng: DEFAULT_LANGUAGE,
+    supportedLngs: [...SUPPORTED_LANGUAGES],
+    // zh-CN is looked up as zh-CN only, never as "zh" (which has no file).
+    load: 'currentOnly',
+    initAsync: false,
+    returnNull: false,
+    interpolation: { escapeValue: false, skipOnVariables: true },
+    showSupportNotice: false,
+  } as Parameters<I18n['init']>[0]);
+  return instance;
+}
+
+const instance = createInstance();
+const translators = new Map<Language, Translate>();
+
+/** A `t` fixed to one language: for a request (res.locals.t), a mail, a command. */
+export function translator(language: Language): Translate {
+  let t = translators.get(language);
+  if (!t) {
+    const fixed = instance.getFixedT(language);
+    t = (key, vars) => fixed(key, vars as never) as unknown as string;
+    translators.set(language, t);
+  }
+  return t;
+}
+
+/** English, the reference: what error messages read as in logs and in code (`error.message`). */
+export const english = translator(DEFAULT_LANGUAGE);
+
+/** A Message as text in a language: a MessageRef is translated, a plain string kept. */
+export function localize(message: Message, t: Translate): string {
+  if (typeof message === 'string') return message;
+  if (isMessageRef(message)) return t(message.key, message.vars);
+  return (message as readonly Message[]).map((sentence) => localize(sentence, t)).join(' ');
+}
+
+export interface Formatters {
+  /** 7 Dec 2026 (in the language's own form). */
+  date(value: Date | string): string;
+  /** 7 Dec 2026, 14:05 UTC. */
+  dateTime(value: Date | string): string;
+  /** 1,234 / 1 234 / 1.234. */
+  number(value: number): string;
+}
+
+const formatters = new Map<Language, Formatters>();
+
+/**
+ * Dates and numbers with Intl in the page's language. Times are shown in UTC, with the zone
+ * named, since the server does not know the reader's zone (pages work without JavaScript).
+ */
+export function formattersFor(language: Language): Formatters {
+  let known = formatters.get(language);
+  if (!known) {
+    const date = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: 'UTC' });
+    const dateTime = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+    const number = new Intl.NumberFormat(language);
+    const toDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
+    known = {
+      date: (value) => date.format(toDate(value)),
+      dateTime: (value) => `${dateTime.format(toDate(value))} UTC`,
+      number: (value) => number.format(value),
+    };
+    formatters.set(language, known);
+  }
+  return known;
+}
+
+/** Every language, named in itself (its own file's `language.self`), for the switcher and the profile. */
+export const LANGUAGE_OPTIONS: readonly { code: Language; name: string }[] = Object.freeze(
+  SUPPORTED_LANGUAGES.map((code) => ({ code, name: translator(code)('language.self') })),
+);
+
+/** What every page and partial gets: `t`, `tm` (a Message), `lang`, `fmt`, `languages` (see view-engine.ts). */
+export interface ViewI18n {
+  lang: Language;
+  t: Translate;
+  tm: (message: Message) => string;
+  fmt: Formatters;
+  languages: typeof LANGUAGE_OPTIONS;
+}
+
+const viewHelpers = new Map<Language, ViewI18n>();
+
+export function viewI18n(language: Language): ViewI18n {
+  let helpers = viewHelpers.get(language);
+  if (!helpers) {
+    const t = translator(language);
+    helpers = { lang: language, t, tm: (message) => localize(message, t), fmt: formattersFor(language), languages: LANGUAGE_OPTIONS };
+    viewHelpers.set(language, helpers);
+  }
+  return helpers;
+}
