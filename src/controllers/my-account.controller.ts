@@ -1,18 +1,18 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { clearAuthCookies } from '../lib/auth-cookies';
+import { msg } from '../lib/i18n';
 import type { PageRequest } from '../lib/pagination';
 import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
 import type { AccountExport, DeletionProof } from '../services/account.service';
 import { ACTIVITY_KIND_NAMES, ActivityKind } from '../services/activity.service';
-import { ACTIVITY_MESSAGES } from '../services/activity-messages';
 import { hasSecondFactor } from '../services/mfa.service';
 import type { AppContext } from '../types/context';
 
 export const MY_ACCOUNT_PAGES = {
-  data: { view: 'me/data', title: 'Your data' },
-  delete: { view: 'me/delete', title: 'Delete your account' },
+  data: { view: 'me/data', title: msg('account.data.title') },
+  delete: { view: 'me/delete', title: msg('account.delete.title') },
 } as const;
 
 /** The file name of a download: the username and the day, nothing a header could be split with. */
@@ -42,7 +42,7 @@ export function createMyAccountController({ config, services }: AppContext) {
       const { kind = '', page = 1, after, before } = matchedData(req, { locations: ['query'] }) as { kind?: string } & Partial<PageRequest>;
       const { user } = await services.users.current(signedInUser(req));
       const events = await services.activity.list(user.id, { kind: (kind || undefined) as ActivityKind | undefined, page, after, before });
-      res.render('me/activity', { title: 'Security activity', events, kind, kinds: ACTIVITY_KIND_NAMES, messages: ACTIVITY_MESSAGES });
+      res.render('me/activity', { title: msg('account.activity.title'), events, kind, kinds: ACTIVITY_KIND_NAMES });
     },
 
     showData(_req: Request, res: Response) {
@@ -61,7 +61,7 @@ export function createMyAccountController({ config, services }: AppContext) {
     async deleteAccount(req: Request, res: Response) {
       await services.account.deleteAccount(signedInUser(req).id, matchedData(req) as DeletionProof, requestMeta(req));
       clearAuthCookies(res, config);
-      res.flash('info', 'Your account has been deleted. Goodbye, and thank you for using Gatehouse.');
+      res.flash('info', msg('account.delete.done'));
       res.redirect(303, '/');
     },
   };

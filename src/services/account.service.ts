@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/knex';
 import { ConflictError, UnauthorizedError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
+import { msg } from '../lib/i18n';
 import { deviceLabel } from '../lib/device-label';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Articles from '../models/article.model';
@@ -14,7 +15,6 @@ import * as Users from '../models/user.model';
 import { toPublicMfa, toPublicUser } from '../presenters/user.presenter';
 import { ActivityEntry, toActivityEntry } from './activity.service';
 import type { AuditService } from './audit.service';
-import { ADMIN_MESSAGES } from './admin.service';
 import { isLastActiveAdmin, lockActiveAdminIds } from './last-admin';
 import { MailService, recipientLocals } from './mail.service';
 import type { ThrottleFactory } from './mail-throttle';
@@ -23,11 +23,11 @@ import type { PasswordService } from './password.service';
 import type { SessionService } from './session.service';
 
 export const ACCOUNT_MESSAGES = {
-  currentPasswordWrong: 'Your current password is not correct.',
-  secondFactorNeeded: 'Enter a code from your authenticator app, or one of your recovery codes.',
-  secondFactorWrong: 'That code is not correct.',
-  lastAdmin: ADMIN_MESSAGES.lastAdmin,
-  tooManyExports: 'You have downloaded your data several times in the last hour. Please wait and try again.',
+  currentPasswordWrong: msg('account.errors.currentPasswordWrong'),
+  secondFactorNeeded: msg('account.errors.secondFactorNeeded'),
+  secondFactorWrong: msg('account.errors.secondFactorWrong'),
+  lastAdmin: msg('account.errors.lastAdmin'),
+  tooManyExports: msg('account.errors.tooManyExports'),
 } as const;
 
 /** Downloads per account per hour: an export reads everything the account has. */
@@ -177,7 +177,7 @@ export function createAccountService(deps: {
         const pseudonym = `deleted-${crypto.randomBytes(8).toString('hex')}`;
         await AuditEvents.pseudonymiseUserEvents(trx, current.id, pseudonym);
         await audit.record('account_deleted', { meta, subjectPseudonym: pseudonym }, trx);
-        await mail.send({ to: current.email, template: 'account-deleted', locals: recipientLocals(current) }, trx);
+        await mail.send({ to: current.email, template: 'account-deleted', locals: { ...recipientLocals(current), language: current.language } }, trx);
         await erase(trx, current.id);
       });
       // Every instance forgets the account at once: its tokens name a row that no longer exists.

@@ -60,7 +60,7 @@ export function createDeviceService(deps: { clock: Clock; audit: AuditService; m
         await mail.send({
           to: user.email,
           template: 'new-sign-in',
-          locals: { ...recipientLocals(user), when: `${now.toISOString().replace('T', ' ').slice(0, 16)} UTC`, device, ip: meta.ip ?? 'unknown' },
+          locals: { ...recipientLocals(user), language: user.language, when: `${now.toISOString().replace('T', ' ').slice(0, 16)} UTC`, device, ip: meta.ip ?? 'unknown' },
         }, trx);
         await audit.record('sign_in_alert_sent', { userId: user.id, meta, details: { family: familyId } }, trx);
       }

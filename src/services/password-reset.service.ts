@@ -120,7 +120,7 @@ export function createPasswordResetService(deps: {
         userId: target.id, purpose: 'reset_password', email: target.email, ttlSeconds: RESET_TTL_SECONDS, passwordFingerprint: passwordFingerprint(unusableHash),
       });
       await audit.record('password_reset_forced', { userId: target.id, actorId, meta, details: { sessions_revoked: revoked } }, trx);
-      await mail.send({ to: target.email, template: 'password-reset-forced', locals: { ...recipientLocals(target), link: mail.link('/auth/reset', { token }) } }, trx);
+      await mail.send({ to: target.email, template: 'password-reset-forced', locals: { ...recipientLocals(target), language: target.language, link: mail.link('/auth/reset', { token }) } }, trx);
     },
 
     async request(email, meta) {

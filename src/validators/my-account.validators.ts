@@ -1,11 +1,12 @@
 import { query } from 'express-validator';
+import { msg } from '../lib/i18n';
 import { ACTIVITY_KIND_NAMES } from '../services/activity.service';
 import { passwordField } from './fields';
 import { optionalSecondFactor } from './mfa.validators';
 import { pageQueries } from './page.validators';
 
 export const MY_ACCOUNT_FIELD_MESSAGES = {
-  kind: `Kind must be one of: ${ACTIVITY_KIND_NAMES.join(', ')}.`,
+  kind: msg('account.errors.kind', { kinds: ACTIVITY_KIND_NAMES.join(', ') }),
 } as const;
 
 /** `?kind=` (one of the activity kinds, or empty for all) and the page parameters. */

@@ -139,6 +139,19 @@ export function defineAccountActivityFlows(setup: () => Promise<{ t: TestApp; sm
       expect(await t.db('known_devices').where({ user_id: user.internalId })).toHaveLength(2);
     });
 
+    test('the mail and the activity page speak the account\'s language', async () => {
+      await t.db('users').where({ id: user.internalId }).update({ language: 'ru' });
+      await signIn(t, user);
+      const browser = await signIn(t, user);
+      await alertsTo(user);
+      const [mail] = smtp.mailsTo(user.email).filter((m) => m.subject === 'Новый вход в ваш аккаунт');
+      expect(mail!.text).toContain('Устройство: ');
+      const page = await browser.get('/me/activity');
+      expect(page.text).toContain('<html lang="ru">');
+      expect(page.text).toContain('Журнал безопасности');
+      expect(page.text).toContain('Вход в аккаунт');
+    });
+
     test('a forged or unsigned device cookie counts as a new browser', async () => {
       await signIn(t, user);
       const stranger = new Browser(t.app);

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { engineOf } from '../../src/db/knex';
 import { PRUNE_BATCH } from '../../src/db/prune';
-import { ADMIN_MESSAGES } from '../../src/services/admin.service';
+import { english } from '../../src/lib/i18n';
 import { EXPORTS_PER_HOUR } from '../../src/services/account.service';
 import { Browser } from '../helpers/browser';
 import { apiLogin, createUser, signIn, UserFixture, userInput } from '../helpers/factories';
@@ -195,7 +195,7 @@ export function defineAccountDataFlows(setup: () => Promise<{ t: TestApp; smtp: 
       const { access_token: token } = await apiLogin(t, solo.admin);
       const refused = await request(t.app).delete('/api/me').set(bearer(token)).send({ current_password: solo.admin.password });
       expect(refused.status).toBe(409);
-      expect(errorEnvelope(refused).message).toBe(ADMIN_MESSAGES.lastAdmin);
+      expect(errorEnvelope(refused).message).toBe(english('account.errors.lastAdmin'));
       expect(await t.db('users').where({ id: solo.admin.internalId }).first()).toBeDefined();
       await solo.restore();
       const allowed = await request(t.app).delete('/api/me').set(bearer(token)).send({ current_password: solo.admin.password });

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { ForbiddenError } from '../../errors/app-error';
+import { msg } from '../../lib/i18n';
 import { pagedJson, PageRequest } from '../../lib/pagination';
 import { requestMeta } from '../../lib/request-meta';
 import { signedInUser } from '../../middleware/require-auth';
@@ -10,7 +11,7 @@ import type { AppContext } from '../../types/context';
 import { sendExport } from '../my-account.controller';
 
 export const MY_ACCOUNT_API_MESSAGES = {
-  exportNeedsRecentSignIn: 'Sign in again with your password (POST /api/auth/login) and ask for the export within ten minutes.',
+  exportNeedsRecentSignIn: msg('account.errors.exportNeedsRecentSignIn'),
 } as const;
 
 export function createMyAccountApiController({ services }: AppContext) {
