@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const ws = createWorkspace();
   const rows: Row[] = [];
   const engines: Record<string, EngineReport> = {};
-  process.stdout.write(`Gatehouse bench: ${opts.durationS}s × ${opts.reps} per target, ${opts.connections} connections, bcrypt cost ${opts.bcryptCost}, `
+  process.stdout.write(`Gatehouse bench: ${opts.requests ? `${opts.requests} requests` : `${opts.durationS}s`} × ${opts.reps} per target, ${opts.connections} connections, bcrypt cost ${opts.bcryptCost}, `
     + `UV_THREADPOOL_SIZE ${opts.threadpool ?? 'unset (libuv default 4)'}, bcrypt slots ${bcryptSlots(libuvPoolSize({ UV_THREADPOOL_SIZE: opts.threadpool }))}, `
     + `datasets ${opts.datasets.join(' + ')} (seeded: ${Object.entries(opts.seed).map(([k, v]) => `${k} ${v}`).join(', ')}), `
     + `Gatehouse runs with node ${gatehouseFlags(opts).map((flag) => `${flag} `).join('')}${opts.gatehouse === 'dist' ? 'dist/server.js' : `--${opts.loader} ${opts.loader === 'import' ? 'tsx' : 'tsx/cjs'} src/server.ts`}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);

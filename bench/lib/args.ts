@@ -18,6 +18,12 @@ export const DEFAULT_SCALE = [10_000, 100_000, 1_000_000];
 
 export interface BenchOptions {
   durationS: number;
+  /**
+   * Each run ends after this many answered requests instead of after `durationS` seconds, and
+   * warm-ups are skipped: a check that every target answers, as fast as the machine allows and
+   * never empty however loaded it is (the bench test). Unset: runs last `durationS`.
+   */
+  requests?: number;
   connections: number;
   reps: number;
   warmupS: number;
@@ -48,7 +54,7 @@ export interface BenchOptions {
   scaleDurationS: number;
 }
 
-const USAGE = `npm run bench -- [--duration 10] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
+const USAGE = `npm run bench -- [--duration 10 | --requests N] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
                    [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--interleave 6] [--loader require|import] [--gatehouse dist|src]
                    [--cpu-prof DIR] [--node-flags="--flag=value ..."] [--only ${TARGET_KEYS.join(',')}]
                    [--datasets empty,seeded] [--seed users=100000,sessions=200000,audit=1000000,articles=20000]
@@ -60,6 +66,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     args: argv,
     options: {
       duration: { type: 'string' },
+      requests: { type: 'string' },
       connections: { type: 'string' },
       reps: { type: 'string' },
       warmup: { type: 'string' },
@@ -103,6 +110,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     loader,
     gatehouse,
     durationS: number('duration', values.duration, 10, 1),
+    requests: values.requests === undefined ? undefined : number('requests', values.requests, 0, 1),
     connections: number('connections', values.connections, 50, 1),
     reps: number('reps', values.reps, 3, 1),
     warmupS: number('warmup', values.warmup, 3, 0),
