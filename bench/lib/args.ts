@@ -52,13 +52,15 @@ export interface BenchOptions {
   /** Audit table sizes of the growth table (target `scale`), and the length of each run there. */
   scale: number[];
   scaleDurationS: number;
+  /** The multi-instance mode (lib/instances.ts): 1 instance against this many behind nginx, Redis against memory; unset skips it. */
+  instances?: number;
 }
 
 const USAGE = `npm run bench -- [--duration 10 | --requests N] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
                    [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--interleave 6] [--loader require|import] [--gatehouse dist|src]
                    [--cpu-prof DIR] [--node-flags="--flag=value ..."] [--only ${TARGET_KEYS.join(',')}]
                    [--datasets empty,seeded] [--seed users=100000,sessions=200000,audit=1000000,articles=20000]
-                   [--scale 10000,100000,1000000] [--scale-duration 5]
+                   [--scale 10000,100000,1000000] [--scale-duration 5] [--instances 2]
 BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test also runs the Gatehouse targets on MariaDB.`;
 
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -84,6 +86,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
       seed: { type: 'string' },
       scale: { type: 'string' },
       'scale-duration': { type: 'string' },
+      instances: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -127,6 +130,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     seed: parseSeed(values.seed),
     scale: parseScale(values.scale),
     scaleDurationS: number('scale-duration', values['scale-duration'], 5, 1),
+    instances: values.instances === undefined ? undefined : number('instances', values.instances, 0, 2),
   };
 }
 

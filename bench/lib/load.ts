@@ -21,6 +21,8 @@ export function spanOf(opts: { requests?: number }, durationS: number): Span {
 
 export type LoadOptions = {
   port: number;
+  /** Where the load goes, e.g. nginx's https://localhost:PORT; unset: http://127.0.0.1:port. */
+  url?: string;
   request: LoadRequest;
   connections: number;
   timeoutS?: number;
@@ -39,12 +41,14 @@ export interface LoadResult {
   cpuUsPerReq?: number;
   /** The database server's CPU time per request (MariaDB on this machine), when it can be read. */
   dbCpuUsPerReq?: number;
+  /** The Redis server's CPU time per request, in the multi-instance mode (lib/cluster.ts). */
+  redisCpuUsPerReq?: number;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { port, request, connections, timeoutS = 10 } = options;
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
+    url: options.url ?? `http://127.0.0.1:${port}`,
     // autocannon opens every connection first: never more than the requests of a counted run.
     connections: 'amount' in options ? Math.min(connections, options.amount) : connections,
     // A counted run ends at the first sample after its last answer: sample often, or each run lasts a whole second.
@@ -106,5 +110,6 @@ export function medianOf(results: LoadResult[]): LoadResult {
     timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
     cpuUsPerReq: results.some((r) => r.cpuUsPerReq !== undefined) ? median(results.map((r) => r.cpuUsPerReq ?? NaN)) : undefined,
     dbCpuUsPerReq: results.some((r) => r.dbCpuUsPerReq !== undefined) ? median(results.map((r) => r.dbCpuUsPerReq ?? NaN)) : undefined,
+    redisCpuUsPerReq: results.some((r) => r.redisCpuUsPerReq !== undefined) ? median(results.map((r) => r.redisCpuUsPerReq ?? NaN)) : undefined,
   };
 }

@@ -9,9 +9,10 @@ export type Prepared = LoadRequest & { counters?: () => Record<string, number> }
 
 /** One server under one target: how to get a fresh request shape, and the database's CPU if it is readable. */
 export interface Side {
-  server: Pick<Deployment, 'port' | 'cpuMs' | 'settle'>;
+  server: Pick<Deployment, 'port' | 'url' | 'cpuMs' | 'settle'>;
   prepare: () => Promise<Prepared>;
   dbCpuMs?: () => number;
+  redisCpuMs?: () => number;
 }
 
 export interface Measured {
@@ -46,12 +47,14 @@ async function runOnce(side: Side, opts: BenchOptions, target: Partial<Gatehouse
   const request = await side.prepare();
   const cpuBefore = side.server.cpuMs();
   const dbBefore = side.dbCpuMs?.();
-  const main = runLoad({ port: side.server.port, request, connections: opts.connections, ...span, timeoutS: target.timeoutS });
+  const redisBefore = side.redisCpuMs?.();
+  const main = runLoad({ port: side.server.port, url: side.server.url, request, connections: opts.connections, ...span, timeoutS: target.timeoutS });
   const probe = probed && target.probe ? runProbe(opts, side.server.port, target.probe.path, span) : undefined;
   const [result, probeResult] = await Promise.all([main, probe]);
   const answered = Math.max(result.requests, 1);
   result.cpuUsPerReq = ((side.server.cpuMs() - cpuBefore) * 1000) / answered;
   if (dbBefore !== undefined) result.dbCpuUsPerReq = ((side.dbCpuMs!() - dbBefore) * 1000) / answered;
+  if (redisBefore !== undefined) result.redisCpuUsPerReq = ((side.redisCpuMs!() - redisBefore) * 1000) / answered;
   if (target.drains) await side.server.settle();
   return { result, probeResult, counters: request.counters?.() ?? {} };
 }
