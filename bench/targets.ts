@@ -129,7 +129,7 @@ export const GATEHOUSE_TARGETS: GatehouseTarget[] = [
   },
   {
     // What a load generator sends from outside: the access cookie alone, no CSRF cookie, so
-    // every answer carries the session's CSRF cookie again (see docs/performance-at-scale.md).
+    // every answer carries the session's CSRF cookie again (see docs/performance.md).
     key: 'me-bare',
     label: 'GET /me (access cookie only)',
     async prepare(port) {
