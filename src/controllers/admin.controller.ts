@@ -60,6 +60,13 @@ export function createAdminController({ services }: AppContext) {
       res.redirect(303, `/admin/users/${target}`);
     },
 
+    async forcePasswordReset(req: Request, res: Response) {
+      const target = targetId(req);
+      const user = await services.admin.forcePasswordReset(signedInUser(req).id, target, requestMeta(req));
+      res.flash('success', msg('account.admin.forcedReset', { username: user.username }));
+      res.redirect(303, `/admin/users/${target}`);
+    },
+
     async resetMfa(req: Request, res: Response) {
       const target = targetId(req);
       const user = await services.admin.resetMfa(signedInUser(req).id, target, requestMeta(req));

@@ -18,6 +18,9 @@ export const MAIL_SUBJECTS = {
   'password-reset': 'mail.passwordReset.subject',
   'password-reset-done': 'mail.passwordResetDone.subject',
   'security-notice': 'mail.securityNotice.subject',
+  'new-sign-in': 'account.mail.newSignIn.subject',
+  'account-deleted': 'account.mail.deleted.subject',
+  'password-reset-forced': 'account.mail.forcedReset.subject',
 } as const;
 
 export type MailTemplate = keyof typeof MAIL_SUBJECTS;
@@ -105,7 +108,9 @@ export function createMailService(deps: { config: Config; outbox: Outbox; logger
   outbox.handle('mail', {
     async deliver(payload) {
       if (!isOutgoingMail(payload)) throw new Error('outbox mail row is not a mail');
-      const language = isLanguage(payload.language) ? payload.language : DEFAULT_LANGUAGE;
+      // The language chosen when the mail was queued: the row's, or (issue 18's mails) its locals'.
+      const chosen = payload.language ?? payload.locals.language;
+      const language = isLanguage(chosen) ? chosen : DEFAULT_LANGUAGE;
       const { subject, html, text } = await render(payload.template, payload.locals, language);
       const info = await transporter.sendMail({ to: payload.to, subject, html, text });
       // The address is personal data: the log says which mail went, not to whom.
