@@ -16,7 +16,7 @@ import { toPublicMfa, toPublicUser } from '../presenters/user.presenter';
 import { ActivityEntry, toActivityEntry } from './activity.service';
 import type { AuditService } from './audit.service';
 import { isLastActiveAdmin, lockActiveAdminIds } from './last-admin';
-import { MailService, recipientLocals } from './mail.service';
+import { mailLanguage, MailService, recipientLocals } from './mail.service';
 import type { ThrottleFactory } from './mail-throttle';
 import { codeProofOf, hasSecondFactor, MfaService, MfaStatus } from './mfa.service';
 import type { PasswordService } from './password.service';

@@ -6,7 +6,7 @@ import type { RequestMeta } from '../lib/request-meta';
 import * as Devices from '../models/known-device.model';
 import type { UserRow } from '../models/user.model';
 import type { AuditService } from './audit.service';
-import { MailService, recipientLocals } from './mail.service';
+import { mailLanguage, MailService, recipientLocals } from './mail.service';
 
 /** The device cookie lives this long (Chrome's cap on any cookie's lifetime). */
 export const DEVICE_COOKIE_DAYS = 400;

@@ -143,7 +143,7 @@ export function defineTranslatedPagesFlows(setup: (env: Record<string, string>) 
       const index = await browser.get('/dev/mail');
       expect(index.status).toBe(200);
       // The list shows every mail's subject, each in the language it was sent in: data, not the page's words.
-      expectInLanguage(index, language, ['mail']);
+      expectInLanguage(index, language, ['mail', 'account.mail']);
       const id = new RegExp(`<td>${input.email}</td>\\s*<td><a href="/dev/mail/([0-9a-f-]+)">`).exec(index.text)?.[1];
       expect(id).toBeDefined();
       const show = await browser.get(`/dev/mail/${id}`);
