@@ -35,11 +35,11 @@ const SAMPLES: Record<string, { notFound: string; forbidden: string; audit: stri
 };
 
 /** What every page in `language` must be. */
-function expectInLanguage(res: request.Response, language: string, ignoreSections: string[] = []): void {
+function expectInLanguage(res: Pick<request.Response, 'headers' | 'text'>, language: string): void {
   expect(res.headers['content-language']).toBe(language);
   expect(htmlLang(res.text)).toBe(language);
   expect(rawKeysIn(res.text)).toEqual([]);
-  if (language !== 'en') expect(englishLeftovers(res.text, language, ignoreSections)).toEqual([]);
+  if (language !== 'en') expect(englishLeftovers(res.text, language)).toEqual([]);
 }
 
 /** The footer's switcher, as a person uses it: the choice goes into the cookie (and the account, when signed in). */
@@ -142,8 +142,9 @@ export function defineTranslatedPagesFlows(setup: (env: Record<string, string>) 
       await switchTo(browser, language);
       const index = await browser.get('/dev/mail');
       expect(index.status).toBe(200);
-      // The list shows every mail's subject, each in the language it was sent in: data, not the page's words.
-      expectInLanguage(index, language, ['mail', 'account.mail']);
+      // The list shows every mail's subject, each in the language it was sent in: data, not the page's
+      // words, so the subjects are left out of the look for English (the mail itself is checked below).
+      expectInLanguage({ headers: index.headers, text: index.text.replace(/(<a href="\/dev\/mail\/[\w-]+">)[^<]*(<\/a>)/g, '$1$2') }, language);
       const id = new RegExp(`<td>${input.email}</td>\\s*<td><a href="/dev/mail/([0-9a-f-]+)">`).exec(index.text)?.[1];
       expect(id).toBeDefined();
       const show = await browser.get(`/dev/mail/${id}`);

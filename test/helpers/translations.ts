@@ -42,24 +42,20 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * of them may appear on a page in that language. Strings with variables, and short words that
  * are the same in several languages or look like data ("IP", "on"), are left out.
  */
-export function knownEnglish(language: string, ignoreSections: readonly string[] = []): string[] {
+export function knownEnglish(language: string): string[] {
   const own = flatten(readLocale(language));
-  const ignored = (key: string) => NAMED_IN_ITSELF.includes(key) || ignoreSections.some((section) => key.startsWith(`${section}.`));
   return [...new Set(Object.entries(english)
-    .filter(([key, text]) => !ignored(key) && !text.includes('{{') && text.length >= 4 && own[key] !== undefined && own[key] !== text)
+    .filter(([key, text]) => !NAMED_IN_ITSELF.includes(key) && !text.includes('{{') && text.length >= 4 && own[key] !== undefined && own[key] !== text)
     .map(([, text]) => text))];
 }
 
 /** Every page lists every language in its own name ("English" in the switcher of a Russian page). */
 const NAMED_IN_ITSELF = ['language.self'];
 
-/**
- * The known English strings (knownEnglish) a page in `language` still shows, as whole words.
- * `ignoreSections` for text a page shows as data: the outbox lists mails in whatever language each was sent.
- */
-export function englishLeftovers(html: string, language: string, ignoreSections: readonly string[] = []): string[] {
+/** The known English strings (knownEnglish) a page in `language` still shows, as whole words. */
+export function englishLeftovers(html: string, language: string): string[] {
   const text = readableText(html);
-  return knownEnglish(language, ignoreSections).filter((phrase) => new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(phrase)}(?![\\p{L}\\p{N}_])`, 'u').test(text));
+  return knownEnglish(language).filter((phrase) => new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(phrase)}(?![\\p{L}\\p{N}_])`, 'u').test(text));
 }
 
 export const htmlLang = (html: string) => /<html lang="([^"]+)">/.exec(html)?.[1];
