@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import { clearAuthCookies, setAuthCookies } from '../lib/auth-cookies';
 import { setPendingLoginCookie } from '../lib/mfa-cookies';
@@ -9,8 +10,8 @@ import { needsSecondStep, RegistrationInput } from '../services/auth.service';
 import type { AppContext } from '../types/context';
 
 export const AUTH_PAGES = {
-  register: { view: 'auth/register', title: 'Create your account' },
-  login: { view: 'auth/login', title: 'Log in' },
+  register: { view: 'auth/register', title: msg('auth.register.title') },
+  login: { view: 'auth/login', title: msg('auth.login.title') },
 } as const;
 
 export function createAuthController({ config, services }: AppContext) {
@@ -23,7 +24,7 @@ export function createAuthController({ config, services }: AppContext) {
       const input = matchedData(req) as RegistrationInput;
       const { user, tokens } = await services.auth.registerAndSignIn(input, requestMeta(req));
       setAuthCookies(res, config, tokens);
-      res.flash('success', `Welcome, ${user.first_name || user.username}! Your account is ready.`);
+      res.flash('success', msg('auth.register.welcome', { name: user.first_name || user.username }));
       res.redirect(303, '/me');
     },
 
@@ -45,13 +46,13 @@ export function createAuthController({ config, services }: AppContext) {
     },
 
     showLogout(_req: Request, res: Response) {
-      res.render('auth/logout', { title: 'Log out' });
+      res.render('auth/logout', { title: msg('auth.logout.title') });
     },
 
     async logout(req: Request, res: Response) {
       if (req.user) await services.sessions.endFamily(req.user.id, req.user.sessionId, requestMeta(req));
       clearAuthCookies(res, config);
-      res.flash('info', 'Logged out. See you next time.');
+      res.flash('info', msg('auth.logout.done'));
       res.redirect(303, '/auth/login');
     },
   };

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { setAuthCookies } from '../lib/auth-cookies';
@@ -12,7 +13,7 @@ import type { AppContext } from '../types/context';
 
 export const SECOND_STEP_PAGE = {
   view: 'auth/mfa',
-  title: 'Two-step verification',
+  title: msg('auth.mfa.title'),
   load: (req: Request) => ({ methods: req.pendingLogin?.methods ?? [], next: safeNextPath(req.body?.next) ?? '' }),
 };
 

@@ -1,15 +1,17 @@
 import type { Request, Response } from 'express';
+import { Message, msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
 import { codeProofOf } from '../services/mfa.service';
 import { MFA_MESSAGES } from '../services/mfa-messages';
+import { RECOVERY_CODE_COUNT } from '../services/recovery-codes.service';
 import type { AppContext } from '../types/context';
 
 export const SECURITY_PAGES = {
-  overview: { view: 'me/security', title: 'Security' },
-  totpSetup: { view: 'me/totp-setup', title: 'Set up an authenticator app' },
-  recoveryCodes: { view: 'me/recovery-codes', title: 'Your recovery codes' },
+  overview: { view: 'me/security', title: msg('me.security.title') },
+  totpSetup: { view: 'me/totp-setup', title: msg('me.security.totp.setUp') },
+  recoveryCodes: { view: 'me/recovery-codes', title: msg('me.recoveryCodes.title') },
 } as const;
 
 /** The codes as a text file, for the page's download link (a data: URL works without JavaScript). */
@@ -27,6 +29,7 @@ export function createSecurityController({ services }: AppContext) {
     const [status, passkeys] = await Promise.all([services.mfa.status(user.id), services.mfa.listPasskeys(user.id)]);
     return {
       status,
+      recoveryCodeCount: RECOVERY_CODE_COUNT,
       passkeys: passkeys.map((key) => ({ id: key.id, name: key.name, createdAt: key.created_at.toISOString(), lastUsedAt: key.last_used_at?.toISOString() ?? null, synced: key.backed_up })),
     };
   }
@@ -40,7 +43,7 @@ export function createSecurityController({ services }: AppContext) {
     return { setup, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}` };
   }
 
-  function showCodes(res: Response, codes: string[], username: string, notice: string) {
+  function showCodes(res: Response, codes: string[], username: string, notice: Message) {
     res.render(SECURITY_PAGES.recoveryCodes.view, { title: SECURITY_PAGES.recoveryCodes.title, codes, download: codesFile(codes, username), notice });
   }
 

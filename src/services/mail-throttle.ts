@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Message } from '../lib/i18n';
 import type { Logger } from 'pino';
 import type { Options } from 'express-rate-limit';
 import { TooManyRequestsError } from '../errors/app-error';
@@ -12,7 +13,7 @@ import { RedisCommander, RedisWithMemoryFallbackStore } from '../lib/redis';
  */
 export interface Throttle {
   /** Counts one request for `key`; rejects with TooManyRequestsError past the limit. */
-  hit(key: string, message: string): Promise<void>;
+  hit(key: string, message: Message): Promise<void>;
 }
 
 /** Makes the throttle named `name`: in Redis when the instances share one, else in this process. */
