@@ -47,7 +47,13 @@ describe('languages in the browser', () => {
       await overflow(pathname);
     }
     // The registration form with every message shown: the longest page there is.
-    await page.getByRole('main').getByRole('button').last().click();
+    await page.goto('/auth/register');
+    await page.locator('#username').fill('x');
+    await page.locator('#password').fill('password123');
+    await submit(page, page.getByRole('main').locator('button[type="submit"]'));
+    await expect(page.locator('#username-error').textContent()).resolves.toBeTruthy();
+    // The password's "Show" button speaks the page's language too (public/js/app.js).
+    await expect(page.locator('.password-toggle').first().textContent()).resolves.not.toBe('Show');
     await page.waitForLoadState('load');
     await expectGoodPage(page);
     await overflow('/auth/register (422)');
