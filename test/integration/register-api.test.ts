@@ -10,7 +10,7 @@ afterAll(() => t.close());
 
 const PUBLIC_USER_KEYS = [
   'created_at', 'email', 'first_name', 'id', 'is_active', 'is_admin', 'is_author', 'is_reader', 'is_verified',
-  'last_login_at', 'second_name', 'updated_at', 'username',
+  'language', 'last_login_at', 'second_name', 'updated_at', 'username',
 ];
 
 /** A user body must never carry the hash, the token version or the internal numeric id. */
