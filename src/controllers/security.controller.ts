@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { Message, msg } from '../lib/i18n';
+import { Message, msg, Translate } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
@@ -15,8 +15,8 @@ export const SECURITY_PAGES = {
 } as const;
 
 /** The codes as a text file, for the page's download link (a data: URL works without JavaScript). */
-function codesFile(codes: string[], username: string): string {
-  const text = [`Gatehouse recovery codes for ${username}`, 'Each code works once.', '', ...codes, ''].join('\n');
+function codesFile(codes: string[], username: string, t: Translate): string {
+  const text = [t('me.recoveryCodes.fileTitle', { username }), t('me.recoveryCodes.fileNote'), '', ...codes, ''].join('\n');
   return `data:text/plain;charset=utf-8;base64,${Buffer.from(text, 'utf8').toString('base64')}`;
 }
 
@@ -44,7 +44,7 @@ export function createSecurityController({ services }: AppContext) {
   }
 
   function showCodes(res: Response, codes: string[], username: string, notice: Message) {
-    res.render(SECURITY_PAGES.recoveryCodes.view, { title: SECURITY_PAGES.recoveryCodes.title, codes, download: codesFile(codes, username), notice });
+    res.render(SECURITY_PAGES.recoveryCodes.view, { title: SECURITY_PAGES.recoveryCodes.title, codes, download: codesFile(codes, username, res.locals.t as Translate), notice });
   }
 
   return {

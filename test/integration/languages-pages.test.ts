@@ -150,12 +150,17 @@ describe.each(LANGUAGES)('in %s', (language) => {
     await confirmIdentity(browser, user.password);
     const setup = await browser.submit('/me/security/totp', {});
     expect([200, 303]).toContain(setup.status);
-    const setupPage = setup.status === 303 ? await browser.get(setup.headers.location) : setup;
+    const setupPage = setup.status === 303 ? await browser.get(String(setup.headers.location)) : setup;
     expectInLanguage(setupPage.text, language);
     const codes = await browser.submit('/me/security/totp/confirm', { code: totpCode(secretOnPage(setupPage.text), t.clock) });
     expect(codes.status).toBe(200);
     expect(codesOnPage(codes.text)).toHaveLength(10);
     expectInLanguage(codes.text, language);
+    const file = /href="data:text\/plain;charset=utf-8;base64,([A-Za-z0-9+/=]+)"/.exec(codes.text)?.[1] ?? '';
+    expect(Buffer.from(file, 'base64').toString('utf8').split('\n').slice(0, 2)).toEqual([
+      text['me.recoveryCodes.fileTitle']!.replace('{{username}}', user.username),
+      text['me.recoveryCodes.fileNote'],
+    ]);
     t.clock.advance(30);
     const security = await browser.get('/me/security');
     expectInLanguage(security.text, language);
