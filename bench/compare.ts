@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${target.label}: ${rounds} rounds of ${burstS} s per tree, ${connections} connections\n`);
     for (let round = 0; round < rounds; round += 1) {
       for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-        const result = await cpuBurst(c.server, c.request, connections, burstS);
+        const result = await cpuBurst(c.server, c.request, connections, { durationS: burstS });
         c.cpuMs += (result.cpuUsPerReq * result.requests) / 1000;
         c.requests += result.requests;
         c.seconds += burstS;

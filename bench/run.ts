@@ -5,6 +5,7 @@ import { bcryptSlots, libuvPoolSize } from '../src/lib/threadpool';
 import { parseBenchArgs } from './lib/args';
 import { bcryptBaseline, measureHttpBaselines } from './lib/baselines';
 import { gatehouseFlags } from './lib/deployments';
+import { clusterMissing } from './lib/cluster';
 import { benchEngine, EngineContext, EngineReport } from './lib/engine';
 import { createScratchMysql, createWorkspace } from './lib/fixture';
 import { findProcess, ROOT } from './lib/processes';
@@ -20,7 +21,8 @@ import { computeRatios, datasetRatios, formatSummary } from './lib/summary';
  *
  * The phases: baselines (lib/baselines.ts), then per engine (lib/engine.ts) the datasets, the
  * targets on one deployment per dataset (lib/deployments.ts: how Gatehouse is served, the place
- * for a mode with several instances), the long RSS run, the interleaved floors, the growth table.
+ * for a mode with several instances), the long RSS run, the interleaved floors, the growth table,
+ * and with --instances N the multi-instance mode behind nginx (lib/instances.ts).
  */
 async function main(): Promise<void> {
   const opts = parseBenchArgs(process.argv.slice(2), process.env);
@@ -28,10 +30,11 @@ async function main(): Promise<void> {
   const ws = createWorkspace();
   const rows: Row[] = [];
   const engines: Record<string, EngineReport> = {};
-  process.stdout.write(`Gatehouse bench: ${opts.durationS}s × ${opts.reps} per target, ${opts.connections} connections, bcrypt cost ${opts.bcryptCost}, `
+  process.stdout.write(`Gatehouse bench: ${opts.requests ? `${opts.requests} requests` : `${opts.durationS}s`} × ${opts.reps} per target, ${opts.connections} connections, bcrypt cost ${opts.bcryptCost}, `
     + `UV_THREADPOOL_SIZE ${opts.threadpool ?? 'unset (libuv default 4)'}, bcrypt slots ${bcryptSlots(libuvPoolSize({ UV_THREADPOOL_SIZE: opts.threadpool }))}, `
-    + `datasets ${opts.datasets.join(' + ')} (seeded: ${Object.entries(opts.seed).map(([k, v]) => `${k} ${v}`).join(', ')}), `
+    + `${opts.instances ? `--instances ${opts.instances} behind nginx, ` : ''}datasets ${opts.datasets.join(' + ')} (seeded: ${Object.entries(opts.seed).map(([k, v]) => `${k} ${v}`).join(', ')}), `
     + `Gatehouse runs with node ${gatehouseFlags(opts).map((flag) => `${flag} `).join('')}${opts.gatehouse === 'dist' ? 'dist/server.js' : `--${opts.loader} ${opts.loader === 'import' ? 'tsx' : 'tsx/cjs'} src/server.ts`}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
+  if (opts.instances && clusterMissing().length > 0) throw new Error(`--instances: ${clusterMissing().join('; ')}`);
   // As npm start does: compile first when a source is newer than dist/.
   if (opts.gatehouse === 'dist') execFileSync(process.execPath, ['scripts/build.js', '--if-needed'], { cwd: ROOT, stdio: 'inherit' });
   try {

@@ -8,12 +8,19 @@ export interface GatehouseTarget {
   key: TargetKey;
   label: string;
   timeoutS?: number;
+  /** In a counted run (--requests), the share of the count it sends: a login costs as much CPU as a hundred pages. */
+  countShare?: number;
+  /** Work it queues outlives the run (bcrypt jobs cannot be cancelled): after each run, wait until the server is idle. */
+  drains?: boolean;
   /** A latency probe run alongside (the /healthz p99 during a login storm). */
   probe?: { label: string; path: string };
   /** Measured again at each size of the audit table (--scale): the pages and routes that read the tables that grow. */
   growth?: boolean;
   prepare(port: number, connections: number): Promise<LoadRequest & { counters?: () => Record<string, number> }>;
 }
+
+/** A login's (and raw bcrypt's) share of a counted run's requests. */
+export const LOGIN_COUNT_SHARE = 0.1;
 
 async function signedInCookies(port: number, account: BenchAccount = BENCH_USER): Promise<{ access: string; cookie: string }> {
   const { access_token: access } = await apiLogin(port, account);
@@ -122,7 +129,7 @@ export const GATEHOUSE_TARGETS: GatehouseTarget[] = [
   },
   {
     // What a load generator sends from outside: the access cookie alone, no CSRF cookie, so
-    // every answer carries the session's CSRF cookie again (see docs/performance-at-scale.md).
+    // every answer carries the session's CSRF cookie again (see docs/performance.md).
     key: 'me-bare',
     label: 'GET /me (access cookie only)',
     async prepare(port) {
@@ -150,6 +157,8 @@ export const GATEHOUSE_TARGETS: GatehouseTarget[] = [
     key: 'login',
     label: 'POST /api/auth/login',
     timeoutS: 60,
+    drains: true,
+    countShare: LOGIN_COUNT_SHARE,
     probe: { label: 'GET /healthz during login storm', path: '/healthz' },
     async prepare() {
       return {

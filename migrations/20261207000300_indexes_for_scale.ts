@@ -2,7 +2,7 @@ import { Knex } from 'knex';
 import { isSqlite } from '../src/db/schema';
 
 /**
- * Indexes for the queries the pages run once the tables are large (docs/performance-at-scale.md
+ * Indexes for the queries the pages run once the tables are large (docs/performance.md
  * lists each query and the index it uses; test/integration/query-plans.test.ts fails on a full scan).
  *
  * - users.first_name / second_name: the admin search matches the start of either name, in any

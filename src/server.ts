@@ -84,6 +84,8 @@ async function serve(config: Config, logger: Logger, keys: KeyRing, dataKey: Buf
     app.services.outbox.prune().catch((error) => logger.warn({ err: error }, 'pruning the outbox failed'));
     app.services.mfaLogin.prune().catch((error) => logger.warn({ err: error }, 'pruning pending logins failed'));
     app.services.passkeys.prune().catch((error) => logger.warn({ err: error }, 'pruning WebAuthn challenges failed'));
+    app.services.audit.prune().catch((error) => logger.warn({ err: error }, 'pruning audit events past AUDIT_RETENTION failed'));
+    app.services.devices.prune().catch((error) => logger.warn({ err: error }, 'pruning known devices failed'));
   }, PRUNE_INTERVAL_MS);
   prune.unref();
   handleShutdown({ config, logger, server, readiness, prune, stopApp: async () => {

@@ -9,6 +9,7 @@
  * presents the token the previous rotation issued), like requests on the server's pool.
  *
  * Prints one JSON line per repetition ({rep: {reqPerSec, cpuUsPerReq, ...}}), then one with the peak RSS.
+ * With BENCH_REQUESTS a repetition ends after that many rotations instead of BENCH_DURATION_S.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -21,6 +22,7 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY || 10);
 const durationS = Number(process.env.BENCH_DURATION_S || 10);
 const warmupS = Number(process.env.BENCH_WARMUP_S || 0);
 const reps = Number(process.env.BENCH_REPS || 3);
+const count = process.env.BENCH_REQUESTS ? Number(process.env.BENCH_REQUESTS) : undefined;
 const DAY_MS = 86400000;
 
 function connect() {
@@ -104,17 +106,21 @@ async function rotate(chain) {
   chain.jti = next;
 }
 
-async function run(chains, seconds) {
+async function run(chains, seconds, amount) {
   const cpuBefore = process.cpuUsage();
-  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  const end = started + seconds * 1000;
   let rotations = 0;
+  let begun = 0;
   await Promise.all(chains.map(async (chain) => {
-    while (performance.now() < end) {
+    while (amount === undefined ? performance.now() < end : begun < amount) {
+      begun += 1;
       await rotate(chain);
       rotations += 1;
     }
   }));
   const cpu = process.cpuUsage(cpuBefore);
+  if (amount !== undefined) seconds = (performance.now() - started) / 1000;
   return {
     reqPerSec: rotations / seconds, p50Ms: NaN, p99Ms: NaN, maxMs: NaN, requests: rotations,
     non2xx: 0, errors: 0, timeouts: 0, cpuUsPerReq: (cpu.user + cpu.system) / Math.max(rotations, 1),
@@ -125,7 +131,7 @@ async function main() {
   const chains = await setUp();
   // The warm-up's rotations are counted too, so the bench can divide the database's CPU by every rotation.
   if (warmupS > 0) process.stdout.write(`${JSON.stringify({ warmup: (await run(chains, warmupS)).requests })}\n`);
-  for (let i = 0; i < reps; i += 1) process.stdout.write(`${JSON.stringify({ rep: await run(chains, durationS) })}\n`);
+  for (let i = 0; i < reps; i += 1) process.stdout.write(`${JSON.stringify({ rep: await run(chains, durationS, count) })}\n`);
   process.stdout.write(`${JSON.stringify({ peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
   await db.destroy();
 }

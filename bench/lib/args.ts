@@ -18,6 +18,12 @@ export const DEFAULT_SCALE = [10_000, 100_000, 1_000_000];
 
 export interface BenchOptions {
   durationS: number;
+  /**
+   * Each run ends after this many answered requests instead of after `durationS` seconds, and
+   * warm-ups are skipped: a check that every target answers, as fast as the machine allows and
+   * never empty however loaded it is (the bench test). Unset: runs last `durationS`.
+   */
+  requests?: number;
   connections: number;
   reps: number;
   warmupS: number;
@@ -46,13 +52,15 @@ export interface BenchOptions {
   /** Audit table sizes of the growth table (target `scale`), and the length of each run there. */
   scale: number[];
   scaleDurationS: number;
+  /** The multi-instance mode (lib/instances.ts): 1 instance against this many behind nginx, Redis against memory; unset skips it. */
+  instances?: number;
 }
 
-const USAGE = `npm run bench -- [--duration 10] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
+const USAGE = `npm run bench -- [--duration 10 | --requests N] [--connections 50] [--reps 3] [--warmup 3] [--long 30]
                    [--bcrypt-cost 12] [--threadpool N] [--probe-rate 100] [--interleave 6] [--loader require|import] [--gatehouse dist|src]
                    [--cpu-prof DIR] [--node-flags="--flag=value ..."] [--only ${TARGET_KEYS.join(',')}]
                    [--datasets empty,seeded] [--seed users=100000,sessions=200000,audit=1000000,articles=20000]
-                   [--scale 10000,100000,1000000] [--scale-duration 5]
+                   [--scale 10000,100000,1000000] [--scale-duration 5] [--instances 2]
 BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test also runs the Gatehouse targets on MariaDB.`;
 
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -60,6 +68,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     args: argv,
     options: {
       duration: { type: 'string' },
+      requests: { type: 'string' },
       connections: { type: 'string' },
       reps: { type: 'string' },
       warmup: { type: 'string' },
@@ -77,6 +86,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
       seed: { type: 'string' },
       scale: { type: 'string' },
       'scale-duration': { type: 'string' },
+      instances: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -103,6 +113,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     loader,
     gatehouse,
     durationS: number('duration', values.duration, 10, 1),
+    requests: values.requests === undefined ? undefined : number('requests', values.requests, 0, 1),
     connections: number('connections', values.connections, 50, 1),
     reps: number('reps', values.reps, 3, 1),
     warmupS: number('warmup', values.warmup, 3, 0),
@@ -119,6 +130,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     seed: parseSeed(values.seed),
     scale: parseScale(values.scale),
     scaleDurationS: number('scale-duration', values['scale-duration'], 5, 1),
+    instances: values.instances === undefined ? undefined : number('instances', values.instances, 0, 2),
   };
 }
 

@@ -10,6 +10,7 @@ import { measureSides } from './measure';
 import { loaderArgs, processCpuMs, ROOT, ServerProcess, startServer } from './processes';
 import { problemsOf, Row } from './report';
 import { medianOf } from './load';
+import { LOGIN_COUNT_SHARE } from '../targets';
 
 /**
  * The baselines Gatehouse is read against: (a) the ceiling, bare Express; (b) the floor of an
@@ -61,6 +62,12 @@ export async function measureHttpBaselines(ws: Workspace, opts: BenchOptions, ro
   }
 }
 
+/** How long a baseline script runs each repetition: seconds after a warm-up, or with --requests a count and no warm-up. */
+function scriptSpan(opts: BenchOptions, share = 1): Record<string, string> {
+  const span = { BENCH_WARMUP_S: String(opts.requests ? 0 : Math.min(opts.warmupS, 2)), BENCH_REPS: String(opts.reps) };
+  return opts.requests ? { ...span, BENCH_REQUESTS: String(Math.max(1, Math.round(opts.requests * share))) } : { ...span, BENCH_DURATION_S: String(opts.durationS) };
+}
+
 /** Runs a baseline script to completion; it prints one JSON line per repetition (and others). */
 async function runScript(args: string[], env: Record<string, string>): Promise<Array<{ rep?: LoadResult; peakRssMb?: number; warmup?: number }>> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -76,9 +83,7 @@ export async function bcryptBaseline(opts: BenchOptions, rows: Row[]): Promise<v
   const env: Record<string, string> = {
     BCRYPT_COST: String(opts.bcryptCost),
     BENCH_CONNECTIONS: String(opts.connections),
-    BENCH_DURATION_S: String(opts.durationS),
-    BENCH_WARMUP_S: String(Math.min(opts.warmupS, 2)),
-    BENCH_REPS: String(opts.reps),
+    ...scriptSpan(opts, LOGIN_COUNT_SHARE),
   };
   if (opts.threadpool) env.UV_THREADPOOL_SIZE = opts.threadpool;
   const lines = await runScript([...loaderArgs(opts.loader), 'bench/baselines/bcrypt.ts'], env);
@@ -99,9 +104,7 @@ export async function refreshFloor(ws: Workspace, opts: BenchOptions, engine: Ro
     BENCH_DATABASE_URL: databaseUrl,
     BENCH_PRIVATE_KEY_FILE: ws.privateKeyFile,
     BENCH_CONCURRENCY: '10',
-    BENCH_DURATION_S: String(opts.durationS),
-    BENCH_WARMUP_S: String(Math.min(opts.warmupS, 2)),
-    BENCH_REPS: String(opts.reps),
+    ...scriptSpan(opts),
   });
   const reps = lines.flatMap((line) => (line.rep ? [line.rep] : []));
   if (dbPid && dbBefore !== undefined) {

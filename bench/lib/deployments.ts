@@ -4,11 +4,11 @@ import { ServerProcess, startScriptFlags, startServer } from './processes';
 
 /**
  * Gatehouse as one run serves it: what the load is sent to, and whose CPU and memory are read.
- * Today one process, started exactly as `npm start` starts it; a mode with several instances
- * behind a proxy (--instances N through nginx) is one more `deploy` function returning the
- * proxy's port and the sum of its processes' CPU and the largest peak RSS among them.
+ * One process, started exactly as `npm start` starts it (deployGatehouse), or several behind
+ * nginx (lib/cluster.ts, --instances N): then `url` is the proxy's, `port` the first instance's
+ * (where a target signs in), the CPU the sum of the instances' and the RSS the largest.
  */
-export type Deployment = Omit<ServerProcess, 'pid'>;
+export type Deployment = Omit<ServerProcess, 'pid'> & { url?: string };
 
 export interface DeployRequest {
   ws: Workspace;

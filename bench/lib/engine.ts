@@ -9,6 +9,7 @@ import { processCpuMs } from './processes';
 import type { Row } from './report';
 import { RssFlatness, rssFlatness } from './rss';
 import { GrowthLevel, measureGrowth } from './scale';
+import { InstancesReport, measureInstances } from './instances';
 
 export type Engine = 'sqlite' | 'mysql';
 
@@ -38,6 +39,8 @@ export interface EngineReport {
   /** Peak RSS of the one instance that served every target, per dataset. */
   peakRssMb: Partial<Record<Dataset, number>>;
   growth?: GrowthLevel[];
+  /** The multi-instance mode (--instances N): behind nginx, 1 instance against N, memory against Redis. */
+  instances?: InstancesReport;
 }
 
 export function selectedTargets(opts: BenchOptions, filter: (target: GatehouseTarget) => boolean = () => true): GatehouseTarget[] {
@@ -101,6 +104,7 @@ export async function benchEngine(ctx: EngineContext, rows: Row[]): Promise<Engi
       report.interleavedPlain = ratios.plain;
     }
     if (opts.only.has('scale')) report.growth = await measureGrowth(ctx, deploy);
+    if (opts.instances) report.instances = await measureInstances(ctx, opts.instances);
   } finally {
     for (const { server } of deployments) await server.stop();
     for (const { db } of databases) await db.drop();

@@ -3,7 +3,7 @@ import type { BenchOptions } from './args';
 import { httpBaselines, startBaseline } from './baselines';
 import type { Deployment } from './deployments';
 import type { Workspace } from './fixture';
-import { cpuBurst, LoadRequest } from './load';
+import { cpuBurst, LoadRequest, spanOf } from './load';
 import type { ServerProcess } from './processes';
 
 export interface InterleavedRatio {
@@ -31,7 +31,7 @@ export async function interleavedFloorRatios(ws: Workspace, opts: BenchOptions, 
       ...floors.map((floor, i) => ({ key: floor.key, server: started[i]!, request: floor.request as LoadRequest })),
       { key: 'me', server: gatehouse, request: await target.prepare(gatehouse.port, opts.connections) },
     ];
-    const burst = (side: (typeof sides)[number]) => cpuBurst(side.server, side.request, opts.connections, burstS);
+    const burst = (side: (typeof sides)[number]) => cpuBurst(side.server, side.request, opts.connections, spanOf(opts, burstS));
     for (const side of sides) await burst(side); // warm-up
     const ratios = { floor: { rounds: opts.interleaveRounds, burstS, reqRatios: [] as number[], cpuRatios: [] as number[] }, plain: { rounds: opts.interleaveRounds, burstS, reqRatios: [] as number[], cpuRatios: [] as number[] } };
     for (let round = 0; round < opts.interleaveRounds; round += 1) {

@@ -12,12 +12,21 @@ export interface LoadRequest {
 }
 
 /** How long the load lasts: for `durationS` seconds, or until `amount` requests are answered. */
+export type Span = { durationS: number } | { amount: number };
+
+/** A run of `durationS` seconds, or with --requests of that many requests (see BenchOptions.requests). */
+export function spanOf(opts: { requests?: number }, durationS: number): Span {
+  return opts.requests ? { amount: opts.requests } : { durationS };
+}
+
 export type LoadOptions = {
   port: number;
+  /** Where the load goes, e.g. nginx's https://localhost:PORT; unset: http://127.0.0.1:port. */
+  url?: string;
   request: LoadRequest;
   connections: number;
   timeoutS?: number;
-} & ({ durationS: number } | { amount: number });
+} & Span;
 
 export interface LoadResult {
   reqPerSec: number;
@@ -32,14 +41,18 @@ export interface LoadResult {
   cpuUsPerReq?: number;
   /** The database server's CPU time per request (MariaDB on this machine), when it can be read. */
   dbCpuUsPerReq?: number;
+  /** The Redis server's CPU time per request, in the multi-instance mode (lib/cluster.ts). */
+  redisCpuUsPerReq?: number;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { port, request, connections, timeoutS = 10 } = options;
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    ...('amount' in options ? { amount: options.amount } : { duration: options.durationS }),
+    url: options.url ?? `http://127.0.0.1:${port}`,
+    // autocannon opens every connection first: never more than the requests of a counted run.
+    connections: 'amount' in options ? Math.min(connections, options.amount) : connections,
+    // A counted run ends at the first sample after its last answer: sample often, or each run lasts a whole second.
+    ...('amount' in options ? { amount: options.amount, sampleInt: 20 } : { duration: options.durationS }),
     timeout: timeoutS,
     requests: [{
       method: request.method ?? 'GET',
@@ -69,9 +82,9 @@ export function requireAnswered(result: LoadResult, who: string): void {
 }
 
 /** A burst of load on one server process, with that process's CPU time per answered request. */
-export async function cpuBurst(server: Pick<ServerProcess, 'name' | 'port' | 'cpuMs'>, request: LoadRequest, connections: number, durationS: number): Promise<LoadResult & { cpuUsPerReq: number }> {
+export async function cpuBurst(server: Pick<ServerProcess, 'name' | 'port' | 'cpuMs'>, request: LoadRequest, connections: number, span: Span): Promise<LoadResult & { cpuUsPerReq: number }> {
   const cpuBefore = server.cpuMs();
-  const result = await runLoad({ port: server.port, request, connections, durationS });
+  const result = await runLoad({ port: server.port, request, connections, ...span });
   requireAnswered(result, server.name);
   return { ...result, cpuUsPerReq: ((server.cpuMs() - cpuBefore) * 1000) / Math.max(result.requests, 1) };
 }
@@ -97,5 +110,6 @@ export function medianOf(results: LoadResult[]): LoadResult {
     timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
     cpuUsPerReq: results.some((r) => r.cpuUsPerReq !== undefined) ? median(results.map((r) => r.cpuUsPerReq ?? NaN)) : undefined,
     dbCpuUsPerReq: results.some((r) => r.dbCpuUsPerReq !== undefined) ? median(results.map((r) => r.dbCpuUsPerReq ?? NaN)) : undefined,
+    redisCpuUsPerReq: results.some((r) => r.redisCpuUsPerReq !== undefined) ? median(results.map((r) => r.redisCpuUsPerReq ?? NaN)) : undefined,
   };
 }

@@ -185,7 +185,7 @@ async function settle(pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let quietSamples = 0;
   let last = cpuTicks(pid);
-  while (Date.now() < deadline && quietSamples < 3) {
+  while (Date.now() < deadline && quietSamples < 2) {
     await sleep(200);
     const now = cpuTicks(pid);
     quietSamples = now - last <= 1 ? quietSamples + 1 : 0;

@@ -31,7 +31,7 @@ export async function measureGrowth(ctx: EngineContext, deploy: (name: string, u
       try {
         for (const target of selectedTargets(opts, (t) => t.growth === true)) {
           const side = { server, prepare: () => target.prepare(server.port, opts.connections), dbCpuMs: dbPid ? () => processCpuMs(dbPid) : undefined };
-          const [measured] = await measureSides([side], opts, target, { durationS: opts.scaleDurationS, reps: 1, warmupS: 1 });
+          const [measured] = await measureSides([side], opts, target, { durationS: opts.scaleDurationS, reps: 1, warmupS: 1, requests: opts.requests });
           const median = medianOf(measured!.reps);
           level.results[target.key] = { label: target.label, reqPerSec: median.reqPerSec, cpuUsPerReq: median.cpuUsPerReq ?? NaN, p99Ms: median.p99Ms, dbCpuUsPerReq: median.dbCpuUsPerReq };
         }

@@ -112,6 +112,24 @@ export function formatGrowth(engine: string, levels: EngineReport['growth']): st
   return [header, ...lines].join('\n');
 }
 
+/** The multi-instance mode: per target, each way of serving it side by side, then its ratios. */
+export function formatInstances(engine: string, report: EngineReport['instances']): string {
+  if (!report) return '';
+  const lines = [`${engine}: behind nginx (deploy/nginx.conf, TLS) — req/s, p99 ms, CPU µs/req of the instances, Redis µs/req`];
+  for (const { label, by } of Object.values(report.results)) {
+    const cells = report.plans.map((plan) => {
+      const r = by[plan.key];
+      const failed = r && r.non2xx + r.errors > 0 ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '';
+      return r ? `${plan.label}: ${r.reqPerSec.toFixed(0)}, ${r.p99Ms.toFixed(1)}, ${(r.cpuUsPerReq ?? NaN).toFixed(0)}, ${r.redisCpuUsPerReq === undefined ? '—' : r.redisCpuUsPerReq.toFixed(0)}${failed}` : `${plan.label}: —`;
+    });
+    lines.push(`  ${label.padEnd(34)} ${cells.join(' | ')}`);
+  }
+  for (const [name, value] of Object.entries(report.ratios)) {
+    if (value !== undefined && Number.isFinite(value)) lines.push(`  ${`${engine}: ${name}`.padEnd(62)} ${value.toFixed(2)}×${name.endsWith('Redis ÷ memory') && value > 1.15 ? '  ← above 1.15×' : ''}`);
+  }
+  return lines.join('\n');
+}
+
 export function formatSummary(rows: Row[], engines: Record<string, EngineReport>, ratios: Record<string, number | undefined>, loadBefore: number[], loadAfter: number[]): string {
   const lines = ['Ratios (medians; above 1 means Gatehouse is ahead):'];
   const line = (name: string, text: string) => lines.push(`  ${name.padEnd(50)} ${text}`);
@@ -124,6 +142,7 @@ export function formatSummary(rows: Row[], engines: Record<string, EngineReport>
   for (const r of byDataset) line(`${r.engine}: ${r.label}`, `${r.reqRatio.toFixed(2)}× req/s, ${r.cpuRatio.toFixed(2)}× CPU${r.reqRatio < 1 / 1.5 ? '  ← beyond 1.5×' : ''}`);
   for (const [engine, report] of Object.entries(engines)) engineLines(rows, engine, report, line);
   for (const [engine, report] of Object.entries(engines)) if (report.growth) lines.push(formatGrowth(engine, report.growth));
+  for (const [engine, report] of Object.entries(engines)) if (report.instances) lines.push(formatInstances(engine, report.instances));
   lines.push(`Load average ${loadText(loadBefore)} before, ${loadText(loadAfter)} after; ${os.availableParallelism()} CPUs.`);
   return lines.join('\n');
 }

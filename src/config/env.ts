@@ -35,6 +35,8 @@ export interface Config {
     readonly accessTtlSeconds: number;
     readonly refreshTtlSeconds: number;
     readonly reuseGraceSeconds: number;
+    /** SESSION_IDLE_TTL: a sign-in without "Remember me" ends after this long unused (and its cookies with the browser). */
+    readonly idleTtlSeconds: number;
   };
   readonly passwords: { readonly bcryptCost: number };
   readonly cookies: { readonly secure: boolean; readonly accessName: string; readonly refreshName: string };
@@ -49,6 +51,8 @@ export interface Config {
   /** retryForSeconds: how long a mail that fails is retried before it is given up. */
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string; readonly retryForSeconds: number };
   readonly accounts: { readonly requireVerifiedEmail: boolean };
+  /** AUDIT_RETENTION: security events (with their IPs and user agents) older than this are pruned. */
+  readonly audit: { readonly retentionSeconds: number };
   /** GET /metrics: with a token, only Bearer <token>; without one, served except in production. */
   readonly metrics: { readonly token: string | undefined };
   /**
@@ -110,6 +114,8 @@ const EnvSchema = z.object({
   ACCESS_TOKEN_TTL: optional,
   REFRESH_TOKEN_TTL: optional,
   REFRESH_REUSE_GRACE: optional,
+  SESSION_IDLE_TTL: optional,
+  AUDIT_RETENTION: optional,
   SHUTDOWN_DRAIN_DELAY: optional,
   BCRYPT_COST: z.coerce.number({ error: 'BCRYPT_COST must be a number' }).int('BCRYPT_COST must be a whole number')
     .min(4, 'BCRYPT_COST must be at least 4').max(15, 'BCRYPT_COST above 15 takes seconds per login').default(12),
@@ -189,6 +195,8 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
   const accessTtlSeconds = durationOf('ACCESS_TOKEN_TTL', '15m', 1);
   const refreshTtlSeconds = durationOf('REFRESH_TOKEN_TTL', '7d', 1);
   const reuseGraceSeconds = durationOf('REFRESH_REUSE_GRACE', '30s', 0);
+  const idleTtlSeconds = durationOf('SESSION_IDLE_TTL', '12h', 60);
+  const auditRetentionSeconds = durationOf('AUDIT_RETENTION', '180d', 86400);
   const mailRetryForSeconds = durationOf('MAIL_RETRY_FOR', '1h', 60);
   const reloadIntervalSeconds = durationOf('JWT_KEYS_RELOAD_INTERVAL', '10s', 1);
   const drainSeconds = durationOf('SHUTDOWN_DRAIN_DELAY', '0s', 0);
@@ -258,6 +266,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
       accessTtlSeconds,
       refreshTtlSeconds,
       reuseGraceSeconds,
+      idleTtlSeconds,
     },
     passwords: { bcryptCost: e.BCRYPT_COST },
     cookies: { secure: cookieSecure, accessName: `${cookiePrefix}access_token`, refreshName: `${cookiePrefix}refresh_token` },
@@ -268,6 +277,7 @@ export function loadConfig(env: Env = process.env, rootDir = ROOT_DIR, options: 
     appUrl,
     mail: { smtpUrl, from: e.MAIL_FROM, outboxDir, retryForSeconds: mailRetryForSeconds },
     accounts: { requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL === 'true' },
+    audit: { retentionSeconds: auditRetentionSeconds },
     metrics: { token: e.METRICS_TOKEN },
     mfa: { requireForAdmins: e.REQUIRE_MFA_FOR_ADMINS === 'true', dataKey: e.DATA_ENCRYPTION_KEY, dataKeyFile: resolve(DEV_DATA_KEY_FILE) },
   };

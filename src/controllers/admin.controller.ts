@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { deviceLabel } from '../lib/device-label';
+import { msg } from '../lib/i18n';
 import type { PageRequest } from '../lib/pagination';
 import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
@@ -57,6 +58,13 @@ export function createAdminController({ services }: AppContext) {
       const target = targetId(req);
       const count = await services.admin.revokeSessions(signedInUser(req).id, target, requestMeta(req));
       res.flash('success', `Signed out everywhere: ${count} session token(s) revoked.`);
+      res.redirect(303, `/admin/users/${target}`);
+    },
+
+    async forcePasswordReset(req: Request, res: Response) {
+      const target = targetId(req);
+      const user = await services.admin.forcePasswordReset(signedInUser(req).id, target, requestMeta(req));
+      res.flash('success', msg('account.admin.forcedReset', { username: user.username }));
       res.redirect(303, `/admin/users/${target}`);
     },
 

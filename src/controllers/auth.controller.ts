@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import { clearAuthCookies, setAuthCookies } from '../lib/auth-cookies';
+import { readDeviceCookie, setDeviceCookie } from '../lib/device-cookie';
 import { setPendingLoginCookie } from '../lib/mfa-cookies';
 import { loginAccountKey } from '../middleware/rate-limit';
 import { requestMeta } from '../lib/request-meta';
@@ -22,19 +23,22 @@ export function createAuthController({ config, services }: AppContext) {
 
     async register(req: Request, res: Response) {
       const input = matchedData(req) as RegistrationInput;
-      const { user, tokens } = await services.auth.registerAndSignIn(input, requestMeta(req));
+      const signedIn = await services.auth.registerAndSignIn(input, requestMeta(req), { deviceId: readDeviceCookie(req, config), remembered: true });
+      const { user, tokens } = signedIn;
       setAuthCookies(res, config, tokens);
+      setDeviceCookie(res, config, signedIn);
       res.flash('success', msg('auth.register.welcome', { name: user.first_name || user.username }));
       res.redirect(303, '/me');
     },
 
     showLogin(req: Request, res: Response) {
-      res.render(AUTH_PAGES.login.view, { title: AUTH_PAGES.login.title, values: { next: safeNextPath(req.query.next) ?? '' } });
+      res.render(AUTH_PAGES.login.view, { title: AUTH_PAGES.login.title, values: { next: safeNextPath(req.query.next) ?? '', remember: '' } });
     },
 
     async login(req: Request, res: Response) {
-      const { login, password, next } = matchedData(req) as { login: string; password: string; next?: string };
-      const result = await services.auth.login(login, password, requestMeta(req), loginAccountKey(req));
+      const { login, password, next, remember } = matchedData(req) as { login: string; password: string; next?: string; remember?: string };
+      const browser = { deviceId: readDeviceCookie(req, config), remembered: remember === '1' };
+      const result = await services.auth.login(login, password, requestMeta(req), loginAccountKey(req), browser);
       const back = safeNextPath(next);
       if (needsSecondStep(result)) {
         // No session yet: only this browser's cookie can finish the login, at the code prompt.
@@ -42,6 +46,7 @@ export function createAuthController({ config, services }: AppContext) {
         return res.redirect(303, back ? `/auth/mfa?next=${encodeURIComponent(back)}` : '/auth/mfa');
       }
       setAuthCookies(res, config, result.tokens);
+      setDeviceCookie(res, config, result);
       res.redirect(303, back ?? '/me');
     },
 

@@ -41,6 +41,7 @@ export function createMeController({ config, services }: AppContext) {
         startedAt: session.started_at.toISOString(),
         lastUsedAt: session.last_used_at.toISOString(),
         isCurrent: session.family_id === current.sessionId,
+        remembered: session.remembered,
       }));
       sessions.sort((a, b) => Number(b.isCurrent) - Number(a.isCurrent));
       res.render('me/sessions', { title: msg('me.sessions.title'), sessions });
@@ -69,7 +70,7 @@ export function createMeController({ config, services }: AppContext) {
 
     async changePassword(req: Request, res: Response) {
       const current = signedInUser(req);
-      const tokens = await services.users.changePassword(current.id, matchedData(req) as PasswordChange, requestMeta(req), current.amr);
+      const tokens = await services.users.changePassword(current.id, matchedData(req) as PasswordChange, requestMeta(req), current.amr, current.sessionId);
       setAuthCookies(res, config, tokens);
       res.flash('success', msg('me.password.changed'));
       res.redirect(303, '/me');

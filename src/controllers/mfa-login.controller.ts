@@ -3,6 +3,7 @@ import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { setAuthCookies } from '../lib/auth-cookies';
+import { readDeviceCookie, setDeviceCookie } from '../lib/device-cookie';
 import { clearPendingLoginCookie, readPendingLoginCookie, setCeremonyCookie, takeCeremonyCookie } from '../lib/mfa-cookies';
 import { requestMeta } from '../lib/request-meta';
 import { safeNextPath } from '../lib/safe-next';
@@ -47,9 +48,11 @@ export function createMfaLoginController({ config, services }: AppContext) {
       const token = readPendingLoginCookie(req, config);
       if (!req.pendingLogin || !token) return backToLogin(res);
       const data = matchedData(req) as SecondStepInput;
-      const { user, tokens } = await services.mfaLogin.complete(token, proofOf(req, res, data), requestMeta(req));
+      const signedIn = await services.mfaLogin.complete(token, proofOf(req, res, data), requestMeta(req), { deviceId: readDeviceCookie(req, config) });
+      const { user, tokens } = signedIn;
       clearPendingLoginCookie(res, config);
       setAuthCookies(res, config, tokens);
+      setDeviceCookie(res, config, signedIn);
       if (data.recovery_code) res.flash('info', MFA_MESSAGES.signedInWithRecoveryCode((await services.mfa.status(user.id)).recoveryCodesLeft));
       res.redirect(303, data.next || '/me');
     },
@@ -70,10 +73,12 @@ export function createMfaLoginController({ config, services }: AppContext) {
     },
 
     async passkeySignIn(req: Request, res: Response) {
-      const data = matchedData(req) as { passkey_response: AuthenticationResponseJSON; next?: string };
+      const data = matchedData(req) as { passkey_response: AuthenticationResponseJSON; next?: string; remember?: string };
       const binding = takeCeremonyCookie(req, res, config);
-      const { tokens } = await services.mfaLogin.signInWithPasskey(binding, data.passkey_response, requestMeta(req));
-      setAuthCookies(res, config, tokens);
+      const browser = { deviceId: readDeviceCookie(req, config), remembered: data.remember === '1' };
+      const signedIn = await services.mfaLogin.signInWithPasskey(binding, data.passkey_response, requestMeta(req), browser);
+      setAuthCookies(res, config, signedIn.tokens);
+      setDeviceCookie(res, config, signedIn);
       res.redirect(303, data.next || '/me');
     },
   };

@@ -11,9 +11,15 @@ function baseOptions(config: Config): CookieOptions {
   return { httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookies.secure };
 }
 
+/**
+ * With "Remember me" both cookies live as long as their tokens. Without it they are
+ * browser-session cookies (no Max-Age): closing the browser ends the sign-in on this computer,
+ * and the server ends the family after SESSION_IDLE_TTL unused (session.service.ts).
+ */
 export function setAuthCookies(res: Response, config: Config, tokens: TokenPair): void {
-  res.cookie(config.cookies.accessName, tokens.accessToken, { ...baseOptions(config), maxAge: tokens.accessExpiresIn * 1000 });
-  res.cookie(config.cookies.refreshName, tokens.refreshToken, { ...baseOptions(config), maxAge: tokens.refreshExpiresIn * 1000 });
+  const lifetime = (seconds: number) => (tokens.remembered ? { maxAge: seconds * 1000 } : {});
+  res.cookie(config.cookies.accessName, tokens.accessToken, { ...baseOptions(config), ...lifetime(tokens.accessExpiresIn) });
+  res.cookie(config.cookies.refreshName, tokens.refreshToken, { ...baseOptions(config), ...lifetime(tokens.refreshExpiresIn) });
 }
 
 export function clearAuthCookies(res: Response, config: Config): void {

@@ -70,3 +70,14 @@ export async function updateArticle(db: Db, id: number, patch: ArticlePatch, now
 export async function deleteArticle(db: Db, id: number): Promise<number> {
   return db(TABLE).where({ id }).delete();
 }
+
+/** A user's own articles, oldest first, for the export. */
+export async function listArticlesOfAuthor(db: Db, authorId: number): Promise<ArticleRow[]> {
+  const rows = await db(TABLE).where({ author_id: authorId }).orderBy('id');
+  return rows.map(toArticleRow);
+}
+
+/** The articles rule of account deletion (docs/account.md): they go with their author. */
+export async function deleteArticlesOfAuthor(db: Db, authorId: number): Promise<number> {
+  return db(TABLE).where({ author_id: authorId }).delete();
+}

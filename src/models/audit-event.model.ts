@@ -1,5 +1,6 @@
 import { Db, toDate } from '../db/knex';
 import { countUpTo, FIRST_PAGE, readPage, Seek } from '../db/keyset';
+import { deleteInBatches } from '../db/prune';
 import type { KeysetResult } from '../lib/pagination';
 
 export interface AuditEventRow {
@@ -11,9 +12,12 @@ export interface AuditEventRow {
   user_agent: string | null;
   details: Record<string, unknown> | null;
   created_at: Date;
+  /** Once the account (or the acting admin's) is deleted: the random id that stands for it. */
+  subject_pseudonym: string | null;
+  actor_pseudonym: string | null;
 }
 
-export type NewAuditEvent = Omit<AuditEventRow, 'id'>;
+export type NewAuditEvent = Omit<AuditEventRow, 'id' | 'subject_pseudonym' | 'actor_pseudonym'> & Partial<Pick<AuditEventRow, 'subject_pseudonym'>>;
 
 const TABLE = 'audit_events';
 
@@ -27,6 +31,8 @@ export function toAuditEventRow(raw: Record<string, unknown>): AuditEventRow {
     user_agent: (raw.user_agent as string | null) ?? null,
     details: typeof raw.details === 'string' ? JSON.parse(raw.details) : null,
     created_at: toDate(raw.created_at),
+    subject_pseudonym: (raw.subject_pseudonym as string | null) ?? null,
+    actor_pseudonym: (raw.actor_pseudonym as string | null) ?? null,
   };
 }
 
@@ -39,10 +45,12 @@ export async function listAuditEventsForUser(db: Db, userId: number, limit: numb
   return rows.map(toAuditEventRow);
 }
 
-/** What the admin's audit page filters on; every part is optional. */
+/** What the admin's audit page (and a user's own activity) filters on; every part is optional. */
 export interface AuditFilter {
   userId?: number;
   event?: string;
+  /** Any of these events (a kind of the activity page). */
+  events?: readonly string[];
   since?: Date;
 }
 
@@ -58,6 +66,7 @@ function filtered(db: Db, filter: AuditFilter) {
   const query = db(TABLE);
   if (filter.userId !== undefined) query.where(`${TABLE}.user_id`, filter.userId);
   if (filter.event !== undefined) query.where(`${TABLE}.event`, filter.event);
+  if (filter.events !== undefined) query.whereIn(`${TABLE}.event`, [...filter.events]);
   if (filter.since !== undefined) query.where(`${TABLE}.created_at`, '>=', filter.since);
   return query;
 }
@@ -88,4 +97,28 @@ export async function listAuditEvents(db: Db, filter: AuditFilter, limit: number
 
 export function countAuditEvents(db: Db, filter: AuditFilter, cap?: number): Promise<number> {
   return countUpTo(db, () => filtered(db, filter), cap);
+}
+
+/** Every event about a user, newest first, for the export (bounded: an export is one response). */
+export async function listAllAuditEventsForUser(db: Db, userId: number, cap: number): Promise<AuditEventRow[]> {
+  const rows = await db(TABLE).where({ user_id: userId }).orderBy('id', 'desc').limit(cap);
+  return rows.map(toAuditEventRow);
+}
+
+/** Events whose details name an address: erased with the account, since they are personal data. */
+const ADDRESS_EVENTS = ['email_change_requested', 'email_changed'];
+
+/**
+ * A deleted account's history: every event about it or by it keeps its place, the account's row
+ * ids are replaced by the pseudonym, and the details that held its addresses are dropped.
+ */
+export async function pseudonymiseUserEvents(db: Db, userId: number, pseudonym: string): Promise<void> {
+  await db(TABLE).where({ user_id: userId }).whereIn('event', ADDRESS_EVENTS).update({ details: null });
+  await db(TABLE).where({ user_id: userId }).update({ user_id: null, subject_pseudonym: pseudonym });
+  await db(TABLE).where({ actor_id: userId }).update({ actor_id: null, actor_pseudonym: pseudonym });
+}
+
+/** AUDIT_RETENTION: events older than `before` go, a batch at a time, through the created_at index. */
+export function pruneAuditEvents(db: Db, before: Date): Promise<number> {
+  return deleteInBatches(db, TABLE, () => db(TABLE).where('created_at', '<', before));
 }

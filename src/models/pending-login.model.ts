@@ -7,6 +7,7 @@ export interface PendingLoginRow {
   throttle_key: string | null;
   attempts: number;
   expires_at: Date;
+  remembered: boolean;
 }
 
 const TABLE = 'pending_logins';
@@ -19,11 +20,12 @@ function toRow(raw: Record<string, unknown>): PendingLoginRow {
     throttle_key: (raw.throttle_key as string | null) ?? null,
     attempts: Number(raw.attempts),
     expires_at: toDate(raw.expires_at),
+    remembered: raw.remembered === undefined ? true : Boolean(raw.remembered),
   };
 }
 
 export async function insertPendingLogin(
-  db: Db, row: { token_digest: string; user_id: number; token_version: number; throttle_key: string | null; created_at: Date; expires_at: Date },
+  db: Db, row: { token_digest: string; user_id: number; token_version: number; throttle_key: string | null; remembered: boolean; created_at: Date; expires_at: Date },
 ): Promise<void> {
   await db(TABLE).insert(row);
 }

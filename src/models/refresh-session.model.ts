@@ -20,11 +20,13 @@ export interface RefreshSessionRow {
   auth_time: Date | null;
   /** The sign-in's last "confirm it's you" (sudo mode). */
   reauthenticated_at: Date | null;
+  /** "Remember me": false for a browser sign-in without it, which ends after SESSION_IDLE_TTL unused. */
+  remembered: boolean;
 }
 
 export type NewRefreshSession = Pick<RefreshSessionRow,
   'jti_hash' | 'family_id' | 'user_id' | 'family_created_at' | 'created_at' | 'expires_at' | 'user_agent' | 'ip'
-  | 'amr' | 'auth_time' | 'reauthenticated_at'>;
+  | 'amr' | 'auth_time' | 'reauthenticated_at' | 'remembered'>;
 
 /** One live sign-in, as the sessions page lists it. */
 export interface ActiveFamily {
@@ -33,6 +35,7 @@ export interface ActiveFamily {
   last_used_at: Date;
   user_agent: string | null;
   ip: string | null;
+  remembered: boolean;
 }
 
 const TABLE = 'refresh_sessions';
@@ -55,6 +58,7 @@ function toRow(raw: Record<string, unknown>): RefreshSessionRow {
     amr: (raw.amr as string | null) ?? null,
     auth_time: toDateOrNull(raw.auth_time),
     reauthenticated_at: toDateOrNull(raw.reauthenticated_at),
+    remembered: raw.remembered === undefined ? true : Boolean(raw.remembered),
   };
 }
 
@@ -142,7 +146,7 @@ export async function listActiveFamilies(db: Db, userId: number, now: Date): Pro
     .whereNull('revoked_at')
     .where('expires_at', '>', now)
     .orderBy('created_at', 'desc')
-    .select('family_id', 'family_created_at', 'created_at', 'user_agent', 'ip');
+    .select('family_id', 'family_created_at', 'created_at', 'user_agent', 'ip', 'remembered');
   // Several live rows can share a family (tokens minted inside the reuse grace): newest wins.
   const families = new Map<string, ActiveFamily>();
   for (const raw of rows) {
@@ -153,6 +157,7 @@ export async function listActiveFamilies(db: Db, userId: number, now: Date): Pro
       last_used_at: toDate(raw.created_at),
       user_agent: raw.user_agent ?? null,
       ip: raw.ip ?? null,
+      remembered: Boolean(raw.remembered),
     });
   }
   return [...families.values()];
@@ -204,4 +209,15 @@ export async function countActiveFamilies(db: Db, now: Date, cap?: number): Prom
   if (cap === undefined) return Number((await live().countDistinct({ n: 'family_id' }).first())?.n ?? 0);
   const row = await db.from(live().select('family_id').limit(cap).as('capped')).first(db.raw('count(*) as n_rows'), db.raw('count(distinct family_id) as n'));
   return Number(row?.n_rows ?? 0) >= cap ? cap : Number(row?.n ?? 0);
+}
+
+/** Whether a live sign-in was made with "Remember me"; undefined once it has ended. */
+export async function rememberedOf(db: Db, familyId: string, userId: number): Promise<boolean | undefined> {
+  const row = await db(TABLE).where({ family_id: familyId, user_id: userId }).whereNull('revoked_at').first('remembered');
+  return row ? Boolean(row.remembered) : undefined;
+}
+
+/** Every refresh row of a user, for the export and the deletion. */
+export async function deleteUserSessions(db: Db, userId: number): Promise<number> {
+  return db(TABLE).where({ user_id: userId }).delete();
 }

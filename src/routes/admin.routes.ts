@@ -27,6 +27,7 @@ export function adminRoutes(ctx: AppContext): Router {
   router.post('/users/:id', userId, recent, admin.loadUser, form(userPage), validate(...accountForm), admin.updateUser);
   router.post('/users/:id/revoke-sessions', userId, admin.revokeSessions);
   router.post('/users/:id/mfa/reset', userId, recent, admin.resetMfa);
+  router.post('/users/:id/force-password-reset', userId, recent, admin.forcePasswordReset);
   router.get('/audit', validateQuery(...auditQuery), admin.audit);
   return router;
 }

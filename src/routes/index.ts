@@ -9,6 +9,7 @@ import { devMailRoutes } from './dev-mail.routes';
 import { homeRoutes } from './home.routes';
 import { languageRoutes } from './language.routes';
 import { meRoutes } from './me.routes';
+import { myAccountApiRoutes, myAccountRoutes } from './my-account.routes';
 import { mfaApiRoutes, mfaLoginRoutes } from './mfa.routes';
 import { reauthRoutes, securityRoutes } from './security.routes';
 
@@ -24,11 +25,13 @@ export function routes(ctx: AppContext): Router {
   router.use('/me/security', securityRoutes(ctx));
   router.use('/me/confirm', reauthRoutes(ctx));
   router.use('/me', accountProfileRoutes(ctx));
+  router.use('/me', myAccountRoutes(ctx));
   router.use('/me', meRoutes(ctx));
   router.use('/articles', articlesRoutes(ctx));
   router.use('/admin', adminRoutes(ctx));
   router.use('/api', accountApiRoutes(ctx));
   router.use('/api', mfaApiRoutes(ctx));
+  router.use('/api', myAccountApiRoutes(ctx));
   router.use('/api', apiRoutes(ctx));
   // The mail outbox holds working links: never in production, whatever else is configured.
   if (!ctx.config.isProduction) router.use('/dev/mail', devMailRoutes(ctx));

@@ -1,4 +1,4 @@
-import { Db, engineOf } from '../db/knex';
+import type { Db } from '../db/knex';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import { seekFor } from '../db/keyset';
@@ -12,6 +12,8 @@ import * as Users from '../models/user.model';
 import { PublicUser, toPublicUser } from '../presenters/user.presenter';
 import type { AuditEventName, AuditService } from './audit.service';
 import type { MfaService, MfaStatus } from './mfa.service';
+import type { PasswordResetService } from './password-reset.service';
+import { isLastActiveAdmin, lockActiveAdminIds } from './last-admin';
 import type { SessionService } from './session.service';
 
 export const USERS_PER_PAGE = 20;
@@ -44,6 +46,9 @@ export interface PublicAuditEvent {
   user_agent: string | null;
   details: Record<string, unknown> | null;
   created_at: string;
+  /** A deleted account's pseudonymous id, where it was the subject or the actor (docs/account.md). */
+  user_pseudonym: string | null;
+  actor_pseudonym: string | null;
 }
 
 export interface UserDetail {
@@ -73,6 +78,8 @@ export interface AdminService {
   revokeSessions(actorId: string, targetId: string, meta: RequestMeta): Promise<number>;
   /** Removes every second factor of another user (a lost phone); the user is told by mail. */
   resetMfa(actorId: string, targetId: string, meta: RequestMeta): Promise<PublicUser>;
+  /** Forces a password reset on another user (password-reset.service.ts forceReset); audited. */
+  forcePasswordReset(actorId: string, targetId: string, meta: RequestMeta): Promise<PublicUser>;
   provisionAccount(publicId: string, roles: Pick<AccountFlags, 'is_author' | 'is_admin'>, meta: RequestMeta): Promise<PublicUser>;
   dashboard(): Promise<Dashboard>;
   listAudit(query: AuditQuery): Promise<{ events: Paged<PublicAuditEvent>; user: PublicUser | null }>;
@@ -91,14 +98,18 @@ function toPublicAuditEvent(row: AuditEvents.NamedAuditEventRow): PublicAuditEve
     user_agent: row.user_agent,
     details: row.details,
     created_at: row.created_at.toISOString(),
+    user_pseudonym: row.subject_pseudonym,
+    actor_pseudonym: row.actor_pseudonym,
   };
 }
 
 const roleNames = (u: Pick<AccountFlags, 'is_reader' | 'is_author' | 'is_admin'>) =>
   (['reader', 'author', 'admin'] as const).filter((role) => u[`is_${role}`]);
 
-export function createAdminService(deps: { db: Db; sessions: SessionService; audit: AuditService; clock: Clock; mfa: MfaService }): AdminService {
-  const { db, sessions, audit, clock, mfa } = deps;
+export function createAdminService(deps: {
+  db: Db; sessions: SessionService; audit: AuditService; clock: Clock; mfa: MfaService; passwordReset: PasswordResetService;
+}): AdminService {
+  const { db, sessions, audit, clock, mfa, passwordReset } = deps;
   const counts = createCountCache();
 
   async function findTarget(trx: Db, publicId: string): Promise<Users.UserRow> {
@@ -125,8 +136,8 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
       if (target.is_admin && !flags.is_admin) throw new ValidationError({ is_admin: ADMIN_MESSAGES.selfDemotion }, ADMIN_MESSAGES.selfDemotion);
       if (!flags.is_active) throw new ValidationError({ is_active: ADMIN_MESSAGES.selfDisable }, ADMIN_MESSAGES.selfDisable);
     }
-    const losesAdmin = activeAdminIds.includes(target.id) && !(flags.is_admin && flags.is_active);
-    if (losesAdmin && activeAdminIds.length === 1) {
+    const losesAdmin = !(flags.is_admin && flags.is_active);
+    if (losesAdmin && isLastActiveAdmin(activeAdminIds, target.id)) {
       throw new ConflictError({ [flags.is_admin ? 'is_active' : 'is_admin']: ADMIN_MESSAGES.lastAdmin }, ADMIN_MESSAGES.lastAdmin);
     }
   }
@@ -167,7 +178,7 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
      */
     async updateAccount(actorId, targetId, flags, meta) {
       const changedId = await db.transaction(async (trx) => {
-        const activeAdminIds = await Users.listActiveAdminIds(trx, { forUpdate: engineOf(db) === 'mysql' });
+        const activeAdminIds = await lockActiveAdminIds(db, trx);
         const target = await findTarget(trx, targetId);
         checkSafety(actorId, target, flags, activeAdminIds);
         const actor = await requireAdmin(trx, actorId);
@@ -200,6 +211,18 @@ export function createAdminService(deps: { db: Db; sessions: SessionService; aud
       });
       await sessions.forgetCachedState(revoked.userId);
       return revoked.count;
+    },
+
+    async forcePasswordReset(actorId, targetId, meta) {
+      const unusableHash = await passwordReset.unusableHash();
+      const target = await db.transaction(async (trx) => {
+        const actor = await requireAdmin(trx, actorId);
+        const user = await findTarget(trx, targetId);
+        await passwordReset.forceReset(user, actor.id, unusableHash, meta, trx);
+        return user;
+      });
+      await sessions.forgetCachedState(target.id);
+      return toPublicUser(target);
     },
 
     async resetMfa(actorId, targetId, meta) {

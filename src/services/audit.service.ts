@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
 import type { RequestMeta } from '../lib/request-meta';
-import { insertAuditEvent } from '../models/audit-event.model';
+import { insertAuditEvent, pruneAuditEvents } from '../models/audit-event.model';
 
 export const AUDIT_EVENTS = [
   'registered',
@@ -30,6 +30,10 @@ export const AUDIT_EVENTS = [
   'mfa_reset',
   'reauthenticated',
   'reauthentication_failed',
+  'sign_in_alert_sent',
+  'data_exported',
+  'account_deleted',
+  'password_reset_forced',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
@@ -40,14 +44,22 @@ export interface AuditEntry {
   meta?: RequestMeta;
   /** Never passwords, tokens or anything typed into a password field. */
   details?: Record<string, unknown>;
+  /** An event about an account that no longer exists (its deletion): the pseudonym standing for it. */
+  subjectPseudonym?: string;
 }
 
 export interface AuditService {
   record(event: AuditEventName, entry: AuditEntry, db?: Db): Promise<void>;
+  /** Deletes events older than AUDIT_RETENTION (run hourly by the server). */
+  prune(): Promise<number>;
 }
 
-export function createAuditService(defaultDb: Db, clock: Clock): AuditService {
+export function createAuditService(defaultDb: Db, clock: Clock, retentionSeconds: number): AuditService {
   return {
+    prune() {
+      return pruneAuditEvents(defaultDb, new Date(clock.now().getTime() - retentionSeconds * 1000));
+    },
+
     async record(event, entry, db = defaultDb) {
       await insertAuditEvent(db, {
         event,
@@ -57,6 +69,7 @@ export function createAuditService(defaultDb: Db, clock: Clock): AuditService {
         user_agent: entry.meta?.userAgent ?? null,
         details: entry.details ?? null,
         created_at: clock.now(),
+        ...(entry.subjectPseudonym ? { subject_pseudonym: entry.subjectPseudonym } : {}),
       });
     },
   };

@@ -11,6 +11,7 @@ import type { AuditService } from './audit.service';
 import { checkPasswordPolicy, PasswordService } from './password.service';
 import type { MfaService } from './mfa.service';
 import type { MfaLoginService, SecondStep } from './mfa-login.service';
+import type { BrowserSignIn } from './devices.service';
 import type { SignedIn, SignInUser } from './sign-in';
 import { EmailNotVerifiedError, VerificationService } from './verification.service';
 
@@ -47,9 +48,13 @@ export interface AuthService {
    * the server), so it is marked verified and no verification mail is sent.
    */
   register(input: RegistrationInput, meta: RequestMeta, options?: { verified?: boolean }): Promise<Users.UserRow>;
-  registerAndSignIn(input: RegistrationInput, meta: RequestMeta): Promise<SignedIn>;
-  /** `throttleKey`: the login throttles' key for this login, so a second step shares their counters. */
-  login(login: string, password: string, meta: RequestMeta, throttleKey?: string | null): Promise<LoginResult>;
+  /** `browser`: registration from the pages (its browser becomes the account's first known device). */
+  registerAndSignIn(input: RegistrationInput, meta: RequestMeta, browser?: BrowserSignIn): Promise<SignedIn>;
+  /**
+   * `throttleKey`: the login throttles' key for this login, so a second step shares their counters.
+   * `browser`: a login from the pages ("Remember me", the device cookie); the API passes none.
+   */
+  login(login: string, password: string, meta: RequestMeta, throttleKey?: string | null, browser?: BrowserSignIn): Promise<LoginResult>;
 }
 
 export function createAuthService(deps: {
@@ -112,10 +117,10 @@ export function createAuthService(deps: {
       return user;
     },
 
-    async registerAndSignIn(input, meta) {
+    async registerAndSignIn(input, meta, browser) {
       const user = await service.register(input, meta);
       if (requireVerifiedEmail && !user.is_verified) throw new EmailNotVerifiedError(user.email, true);
-      return signIn(user, meta);
+      return signIn(user, meta, undefined, undefined, browser);
     },
 
     /**
@@ -123,7 +128,7 @@ export function createAuthService(deps: {
      * same work on each path: a bcrypt compare (against a dummy hash when there is no user)
      * and one audit row.
      */
-    async login(login, password, meta, throttleKey = null) {
+    async login(login, password, meta, throttleKey = null, browser) {
       const user = login.includes('@') ? await Users.findUserByEmail(db, login) : await Users.findUserByUsername(db, login);
       const passwordOk = user ? await passwords.verify(password, user.password_hash) : await passwords.verifyAgainstDummy(password);
       if (!user || !passwordOk || !user.is_active) {
@@ -139,11 +144,11 @@ export function createAuthService(deps: {
       }
       const methods = await mfa.methods(user.id);
       if (methods.length > 0) {
-        const secondStep = await mfaLogin.begin(user, throttleKey, methods);
+        const secondStep = await mfaLogin.begin(user, throttleKey, methods, undefined, browser?.remembered ?? true);
         logins.inc({ outcome: 'second_factor_pending' });
         return { secondStep };
       }
-      const signedIn = await signIn(user, meta);
+      const signedIn = await signIn(user, meta, undefined, undefined, browser);
       logins.inc({ outcome: 'success' });
       return signedIn;
     },

@@ -7,10 +7,13 @@ import type { Logger } from 'pino';
 import { createDataCipher } from '../lib/data-cipher';
 import { createLogger } from '../lib/logger';
 import { createMetrics, Metrics } from '../lib/metrics';
+import { createAccountService } from './account.service';
+import { createActivityService } from './activity.service';
 import { createAdminService } from './admin.service';
 import { createArticleService } from './article.service';
 import { createAuditService } from './audit.service';
 import { createAuthService } from './auth.service';
+import { createDeviceService } from './devices.service';
 import type { RedisCommander, RedisSubscriber } from '../lib/redis';
 import { AccountChanges, createLocalAccountChanges, createRedisAccountChanges } from './account-changes';
 import { createThrottleFactory } from './mail-throttle';
@@ -58,7 +61,7 @@ export function createServices(
   config: Config, db: Db, keys: SigningKeys, clock: Clock, logger = createLogger(config), metrics: Metrics = createMetrics(),
   shared: SharedState = {}, dataKey = loadDataKey(config),
 ) {
-  const audit = createAuditService(db, clock);
+  const audit = createAuditService(db, clock, config.audit.retentionSeconds);
   const passwords = createPasswordService(config.passwords.bcryptCost);
   const tokens = createTokenService(config.jwt, keys, clock);
   const accountChanges = accountChangesFor(shared, logger);
@@ -74,7 +77,8 @@ export function createServices(
   const recoveryCodes = createRecoveryCodeService({ db, cipher, clock });
   const passkeys = createPasskeyService({ db, clock, appUrl: config.appUrl });
   const mfa = createMfaService({ db, clock, audit, mail, totp, recoveryCodes, passkeys, accountChanged: sessions.forgetCachedState });
-  const signIn = createSignIn({ db, sessions, audit, clock });
+  const devices = createDeviceService({ db, clock, audit, mail });
+  const signIn = createSignIn({ db, sessions, audit, clock, devices });
   const requireVerifiedEmail = config.accounts.requireVerifiedEmail;
   const mfaLogin = createMfaLoginService({ db, clock, audit, mfa, passkeys, signIn, requireVerifiedEmail, metrics });
   const reauth = createReauthService({ db, clock, audit, passwords, sessions, mfa, passkeys, cipher });
@@ -82,10 +86,12 @@ export function createServices(
   const auth = createAuthService({ db, passwords, audit, signIn, mfa, mfaLogin, clock, verification, metrics, requireVerifiedEmail });
   const users = createUserService({ db, passwords, sessions, audit, clock, verification });
   const articles = createArticleService({ db, clock });
-  const admin = createAdminService({ db, sessions, audit, clock, mfa });
+  const admin = createAdminService({ db, sessions, audit, clock, mfa, passwordReset });
+  const activity = createActivityService({ db, clock });
+  const account = createAccountService({ db, clock, audit, passwords, sessions, mfa, mail, throttles });
   return {
     audit, passwords, tokens, sessions, accountChanges, auth, users, articles, admin, outbox, mail, verification, passwordReset, metrics,
-    totp, passkeys, mfa, mfaLogin, reauth,
+    totp, passkeys, mfa, mfaLogin, reauth, devices, activity, account,
   };
 }
 

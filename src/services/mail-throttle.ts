@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import type { Message } from '../lib/i18n';
 import type { Logger } from 'pino';
 import type { Options } from 'express-rate-limit';
 import { TooManyRequestsError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
+import type { Message } from '../lib/i18n';
 import { RedisCommander, RedisWithMemoryFallbackStore } from '../lib/redis';
 
 /**

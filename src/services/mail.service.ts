@@ -4,6 +4,7 @@ import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import type { Db } from '../db/knex';
+import { DEFAULT_LANGUAGE, isLanguage, translator, Translate } from '../lib/i18n';
 import { createOutboxTransport } from './mail-outbox';
 import type { Outbox } from './outbox';
 
@@ -16,9 +17,28 @@ export const MAIL_SUBJECTS = {
   'password-reset': 'Reset your password',
   'password-reset-done': 'Your password was reset',
   'security-notice': 'A security setting of your account changed',
+  'new-sign-in': 'New sign-in to your account',
+  'account-deleted': 'Your account has been deleted',
+  'password-reset-forced': 'Choose a new password',
 } as const;
 
 export type MailTemplate = keyof typeof MAIL_SUBJECTS;
+
+/**
+ * The mails written in the reader's language so far (the account's, issue 18): their subject's
+ * key. Their templates get `t` for the language in `locals.language` (the account's saved one,
+ * English otherwise); the other templates still read English.
+ */
+const TRANSLATED_SUBJECTS: Partial<Record<MailTemplate, string>> = {
+  'new-sign-in': 'account.mail.newSignIn.subject',
+  'account-deleted': 'account.mail.deleted.subject',
+  'password-reset-forced': 'account.mail.forcedReset.subject',
+};
+
+function subjectOf(template: MailTemplate, t: Translate): string {
+  const key = TRANSLATED_SUBJECTS[template];
+  return key ? t(key) : MAIL_SUBJECTS[template];
+}
 
 /** Plain JSON only: a mail waits in the database until it is sent. */
 export type MailLocals = Record<string, string | number | boolean | null>;
@@ -70,19 +90,21 @@ export function createMailService(deps: { config: Config; outbox: Outbox; logger
   const cache = config.env !== 'development';
 
   async function render(template: MailTemplate, locals: MailLocals) {
-    const data = { ...locals, appUrl: config.appUrl, subject: MAIL_SUBJECTS[template] };
+    const t = translator(isLanguage(locals.language) ? locals.language : DEFAULT_LANGUAGE);
+    const subject = subjectOf(template, t);
+    const data = { ...locals, appUrl: config.appUrl, subject, t };
     const [html, text] = await Promise.all([
       ejs.renderFile(path.join(templateDir, `${template}.html.ejs`), data, { cache, async: false }),
       ejs.renderFile(path.join(templateDir, `${template}.text.ejs`), data, { cache, async: false, escape: asPlainText }),
     ]);
-    return { html, text };
+    return { html, text, subject };
   }
 
   outbox.handle('mail', {
     async deliver(payload) {
       if (!isOutgoingMail(payload)) throw new Error('outbox mail row is not a mail');
-      const { html, text } = await render(payload.template, payload.locals);
-      const info = await transporter.sendMail({ to: payload.to, subject: MAIL_SUBJECTS[payload.template], html, text });
+      const { html, text, subject } = await render(payload.template, payload.locals);
+      const info = await transporter.sendMail({ to: payload.to, subject, html, text });
       // The address is personal data: the log says which mail went, not to whom.
       logger.info({ mail: payload.template, messageId: info.messageId, transport: transportName }, 'mail sent');
     },

@@ -13,6 +13,7 @@ import type { CodeProof, MfaService, SecondFactorMethod } from './mfa.service';
 import { MFA_MESSAGES } from './mfa-messages';
 import type { PasskeyService } from './passkey.service';
 import type { AuthMethods } from './session.service';
+import type { BrowserSignIn } from './devices.service';
 import type { SignedIn, SignInUser } from './sign-in';
 import { EmailNotVerifiedError } from './verification.service';
 
@@ -32,6 +33,8 @@ export interface PendingLogin {
   user: Users.UserRow;
   throttleKey: string | null;
   methods: SecondFactorMethod[];
+  /** The login form's "Remember me", for the session the step opens. */
+  remembered: boolean;
 }
 
 export interface PasskeyProof {
@@ -41,13 +44,16 @@ export interface PasskeyProof {
 export type SecondStepProof = CodeProof | PasskeyProof;
 
 export interface MfaLoginService {
-  begin(user: Users.UserRow, throttleKey: string | null, methods: SecondFactorMethod[], trx?: Db): Promise<SecondStep>;
+  begin(user: Users.UserRow, throttleKey: string | null, methods: SecondFactorMethod[], trx?: Db, remembered?: boolean): Promise<SecondStep>;
   /** The pending step behind a token, while it can still be finished by that user as they are now. */
   find(token: string): Promise<PendingLogin | undefined>;
-  /** Passes the second step and signs in; 401 for a wrong or reused proof (counted by the login throttles). */
-  complete(token: string, proof: SecondStepProof, meta: RequestMeta): Promise<SignedIn>;
+  /**
+   * Passes the second step and signs in; 401 for a wrong or reused proof (counted by the login
+   * throttles). `device`: the step is finished in a browser (the page), with its device cookie.
+   */
+  complete(token: string, proof: SecondStepProof, meta: RequestMeta, device?: { deviceId?: string }): Promise<SignedIn>;
   /** A discoverable passkey alone (with user verification), from the login page: no password, no second step. */
-  signInWithPasskey(binding: string, response: AuthenticationResponseJSON, meta: RequestMeta): Promise<SignedIn>;
+  signInWithPasskey(binding: string, response: AuthenticationResponseJSON, meta: RequestMeta, browser?: BrowserSignIn): Promise<SignedIn>;
   /** Deletes expired pending logins (run hourly by the server). */
   prune(): Promise<number>;
 }
@@ -84,11 +90,11 @@ export function createMfaLoginService(deps: {
   }
 
   const service: MfaLoginService = {
-    async begin(user, throttleKey, methods, trx = db) {
+    async begin(user, throttleKey, methods, trx = db, remembered = true) {
       const token = crypto.randomBytes(32).toString('base64url');
       const now = clock.now();
       await Pending.insertPendingLogin(trx, {
-        token_digest: digestOf(token), user_id: user.id, token_version: user.token_version, throttle_key: throttleKey,
+        token_digest: digestOf(token), user_id: user.id, token_version: user.token_version, throttle_key: throttleKey, remembered,
         created_at: now, expires_at: new Date(now.getTime() + PENDING_LOGIN_TTL_SECONDS * 1000),
       });
       return { token, methods, expiresIn: PENDING_LOGIN_TTL_SECONDS };
@@ -105,10 +111,10 @@ export function createMfaLoginService(deps: {
       const user = await Users.findUserById(db, row.user_id);
       if (!user || !user.is_active || user.token_version !== row.token_version) return undefined;
       const methods = await mfa.methods(user.id);
-      return methods.length > 0 ? { id: row.id, user, throttleKey: row.throttle_key, methods } : undefined;
+      return methods.length > 0 ? { id: row.id, user, throttleKey: row.throttle_key, methods, remembered: row.remembered } : undefined;
     },
 
-    async complete(token, proof, meta) {
+    async complete(token, proof, meta, device) {
       const pending = await service.find(token);
       if (!pending) throw expired();
       // The passkey is checked first, outside the transaction: it has its own single-use challenge.
@@ -122,7 +128,8 @@ export function createMfaLoginService(deps: {
         if (!method) return undefined;
         // Only one request finishes a step, however many carry a right code at once.
         if (!(await Pending.finishPendingLogin(trx, pending.id, clock.now()))) throw expired();
-        return signIn(pending.user, meta, AMR[method], trx);
+        const browser = device ? { deviceId: device.deviceId, remembered: pending.remembered } : undefined;
+        return signIn(pending.user, meta, AMR[method], trx, browser);
       });
       if (signedIn) {
         logins.inc({ outcome: 'success' });
@@ -132,7 +139,7 @@ export function createMfaLoginService(deps: {
       return refuse(pending, method, meta, method === 'totp' ? MFA_MESSAGES.wrongCode : MFA_MESSAGES.wrongRecoveryCode);
     },
 
-    async signInWithPasskey(binding, response, meta) {
+    async signInWithPasskey(binding, response, meta, browser) {
       const assertion = await passkeys.verifyAssertion('sign_in', binding, response);
       const user = assertion ? await Users.findUserById(db, assertion.passkey.user_id) : undefined;
       // The authenticator names the account it holds the key for: it must be the key's owner.
@@ -146,7 +153,7 @@ export function createMfaLoginService(deps: {
         await audit.record('login_failed', { userId: user.id, meta, details: { reason: 'unverified' } });
         throw new EmailNotVerifiedError(user.email);
       }
-      const signedIn = await signIn(user, meta, ['hwk', 'mfa']);
+      const signedIn = await signIn(user, meta, ['hwk', 'mfa'], undefined, browser);
       logins.inc({ outcome: 'success' });
       return signedIn;
     },

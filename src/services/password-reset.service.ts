@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Db } from '../db/knex';
 import { msg } from '../lib/i18n';
 import { ValidationError } from '../errors/app-error';
@@ -47,6 +48,14 @@ export interface PasswordResetService {
    * has a second factor, opens the second step instead: a mailbox is not a second factor.
    */
   reset(token: string, newPassword: string, meta: RequestMeta): Promise<ResetOutcome>;
+  /**
+   * An admin's "force a password reset", inside the admin's transaction: the current password
+   * stops working (replaced by the hash of a random one nobody knows), every session ends, and a
+   * reset link goes to the account's address. `unusableHash`: passwords.hash of random bytes,
+   * made by the caller before its transaction (bcrypt is slow).
+   */
+  forceReset(target: Users.UserRow, actorId: number, unusableHash: string, meta: RequestMeta, trx: Db): Promise<void>;
+  unusableHash(): Promise<string>;
 }
 
 export function createPasswordResetService(deps: {
@@ -100,6 +109,21 @@ export function createPasswordResetService(deps: {
   }
 
   return {
+    unusableHash() {
+      return passwords.hash(crypto.randomBytes(32).toString('base64url'));
+    },
+
+    async forceReset(target, actorId, unusableHash, meta, trx) {
+      const now = clock.now();
+      await Users.updateUser(trx, target.id, { password_hash: unusableHash }, now);
+      const revoked = await sessions.signOutEverywhere(target.id, 'password_reset_forced', trx);
+      const token = await issueLinkToken(trx, clock, {
+        userId: target.id, purpose: 'reset_password', email: target.email, ttlSeconds: RESET_TTL_SECONDS, passwordFingerprint: passwordFingerprint(unusableHash),
+      });
+      await audit.record('password_reset_forced', { userId: target.id, actorId, meta, details: { sessions_revoked: revoked } }, trx);
+      await mail.send({ to: target.email, template: 'password-reset-forced', locals: { ...recipientLocals(target), language: target.language, link: mail.link('/auth/reset', { token }) } }, trx);
+    },
+
     async request(email, meta) {
       await perIp.hit(`ip:${meta.ip ?? 'unknown'}`, RESET_MESSAGES.tooManyFromHere);
       await perAddress.hit(addressKey(email), RESET_MESSAGES.tooManyForAddress);

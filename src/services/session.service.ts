@@ -18,6 +18,8 @@ export interface TokenPair {
   refreshExpiresIn: number;
   familyId: string;
   access: AccessClaims;
+  /** "Remember me": persistent cookies for REFRESH_TOKEN_TTL; without it, browser-session cookies and SESSION_IDLE_TTL. */
+  remembered: boolean;
 }
 
 /** A refresh token that cannot be used: unknown, expired, revoked, or replayed after the grace. */
@@ -32,8 +34,13 @@ export class SessionError extends Error {
 export type AuthMethods = readonly string[];
 
 export interface SessionService {
-  /** A new sign-in (refresh family), authenticated now with `amr` (a password alone unless said). */
-  start(user: UserRow, meta: RequestMeta, db?: Db, amr?: AuthMethods): Promise<TokenPair>;
+  /**
+   * A new sign-in (refresh family), authenticated now with `amr` (a password alone unless said).
+   * `remembered` false: the family ends after SESSION_IDLE_TTL without a refresh (default true).
+   */
+  start(user: UserRow, meta: RequestMeta, db?: Db, amr?: AuthMethods, remembered?: boolean): Promise<TokenPair>;
+  /** Whether the user's live sign-in was made with "Remember me" (true when it is unknown). */
+  isRemembered(userId: number, familyId: string): Promise<boolean>;
   rotate(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
   checkAccess(claims: AccessClaims): Promise<AccessVerdict>;
   /**
@@ -100,19 +107,26 @@ export function createSessionService(deps: {
     };
   }
 
-  /** Signs a new pair; nothing is stored until the caller knows the pair may be issued. */
-  function signPair(user: AccessSubject, familyId: string, signIn: SignInFacts) {
+  /**
+   * Signs a new pair; nothing is stored until the caller knows the pair may be issued. A sign-in
+   * without "Remember me" gets rows that expire SESSION_IDLE_TTL after their rotation: unused for
+   * that long, the family has no live row left and ends (the JWT's own exp stays the longer one).
+   */
+  function signPair(user: AccessSubject, familyId: string, signIn: SignInFacts, remembered: boolean) {
     const access = tokens.signAccessToken(user, familyId, signIn);
     const refresh = tokens.signRefreshToken(user.public_id, familyId);
+    const refreshExpiresIn = remembered ? jwt.refreshTtlSeconds : Math.min(jwt.idleTtlSeconds, jwt.refreshTtlSeconds);
     const pair: TokenPair = {
       accessToken: access.token,
       refreshToken: refresh.token,
       accessExpiresIn: jwt.accessTtlSeconds,
-      refreshExpiresIn: jwt.refreshTtlSeconds,
+      refreshExpiresIn,
       familyId,
       access: access.claims,
+      remembered,
     };
-    return { pair, jtiHash: hashJti(refresh.claims.jti), expiresAt: new Date(refresh.claims.exp * 1000), signIn };
+    const expiresAt = new Date(Math.min(refresh.claims.exp * 1000, clock.now().getTime() + refreshExpiresIn * 1000));
+    return { pair, jtiHash: hashJti(refresh.claims.jti), expiresAt, signIn };
   }
 
   async function storePair(
@@ -130,6 +144,7 @@ export function createSessionService(deps: {
       amr: signed.signIn.amr.join(','),
       auth_time: new Date(signed.signIn.authTime * 1000),
       reauthenticated_at: reauthenticatedAt,
+      remembered: signed.pair.remembered,
     });
     return signed.pair;
   }
@@ -144,10 +159,14 @@ export function createSessionService(deps: {
   }
 
   const service: SessionService = {
-    async start(user, meta, trx = db, amr = ['pwd']) {
+    async start(user, meta, trx = db, amr = ['pwd'], remembered = true) {
       const now = clock.now();
       const signIn = { amr: [...amr], authTime: Math.floor(now.getTime() / 1000) };
-      return storePair(trx, signPair(user, crypto.randomUUID(), signIn), user.id, now, meta, null);
+      return storePair(trx, signPair(user, crypto.randomUUID(), signIn, remembered), user.id, now, meta, null);
+    },
+
+    async isRemembered(userId, familyId) {
+      return (await Sessions.rememberedOf(db, familyId, userId)) ?? true;
     },
 
     /**
@@ -176,7 +195,7 @@ export function createSessionService(deps: {
         if (row.family_id !== claims.fam || row.revoked_at || row.expires_at <= now) return { kind: 'invalid' as const };
         if (!user.is_active || user.public_id !== claims.sub) return { kind: 'invalid' as const };
 
-        const signed = signPair(user, row.family_id, signInOf(row));
+        const signed = signPair(user, row.family_id, signInOf(row), row.remembered);
         // Losing the claim means another request used this token a moment ago: within the grace.
         const claimed = row.used_at === null && (await Sessions.claimRefreshSession(trx, row.id, signed.jtiHash, now));
         const usedAt = claimed ? null : (row.used_at ?? now);

@@ -34,8 +34,11 @@ export interface UserService {
   /** The signed-in user's own pages: from the revocation check's cache, no query of its own (see access-check.ts). */
   current(signedIn: { id: string; sessionId: string }): Promise<Pick<AccountState, 'user' | 'pendingEmail' | 'mfa'>>;
   updateProfile(publicId: string, changes: ProfileChanges, meta: RequestMeta): Promise<Users.UserRow>;
-  /** `amr`: how the current sign-in was authenticated, which the fresh session for this device keeps. */
-  changePassword(publicId: string, change: PasswordChange, meta: RequestMeta, amr?: AuthMethods): Promise<TokenPair>;
+  /**
+   * `amr`: how the current sign-in was authenticated, which the fresh session for this device
+   * keeps, with its "Remember me" (`familyId`: the current sign-in).
+   */
+  changePassword(publicId: string, change: PasswordChange, meta: RequestMeta, amr?: AuthMethods, familyId?: string): Promise<TokenPair>;
 }
 
 export function createUserService(deps: {
@@ -95,7 +98,7 @@ export function createUserService(deps: {
      * A new password ends every session, this one included, and starts a fresh one for this
      * device: a thief holding any earlier token, even this browser's, is out at once.
      */
-    async changePassword(publicId, change, meta, amr) {
+    async changePassword(publicId, change, meta, amr, familyId) {
       const user = await service.getByPublicId(publicId);
       if (!(await passwords.verify(change.current_password, user.password_hash))) {
         throw new ValidationError({ current_password: PROFILE_MESSAGES.currentPasswordWrong });
@@ -104,12 +107,13 @@ export function createUserService(deps: {
       if (policyProblem) throw new ValidationError({ new_password: policyProblem });
 
       const passwordHash = await passwords.hash(change.new_password);
+      const remembered = familyId === undefined ? true : await sessions.isRemembered(user.id, familyId);
       const tokens = await db.transaction(async (trx) => {
         const now = clock.now();
         await Users.updateUser(trx, user.id, { password_hash: passwordHash }, now);
         await sessions.signOutEverywhere(user.id, 'password_change', trx);
         await audit.record('password_changed', { userId: user.id, meta }, trx);
-        return sessions.start({ ...user, token_version: user.token_version + 1 }, meta, trx, amr);
+        return sessions.start({ ...user, token_version: user.token_version + 1 }, meta, trx, amr, remembered);
       });
       await sessions.forgetCachedState(user.id);
       return tokens;

@@ -38,7 +38,10 @@ function loginField(field: string) {
     .matches(/^[\x21-\x7e]+$/).withMessage(FIELD_MESSAGES.login);
 }
 
-export const loginForm = [loginField('login'), passwordField('password'), optionalText('next')];
+/** "Remember me": a checkbox, "1" when ticked; absent (or anything else) is unticked. */
+export const rememberField = () => optionalText('remember', 8);
+
+export const loginForm = [loginField('login'), passwordField('password'), optionalText('next'), rememberField()];
 
 /** The API also takes `username` or `email` in place of `login`. */
 export const loginApi = [

@@ -77,7 +77,10 @@ export const passkeyNameForm = [
     .not().matches(CONTROL_OR_FORMAT).withMessage(MFA_MESSAGES.passkeyName),
 ];
 export const passkeyAddForm = [...passkeyNameForm, passkeyResponseField(true)];
-export const passkeyLoginForm = [passkeyResponseField(true), nextField()];
+export const passkeyLoginForm = [passkeyResponseField(true), nextField(), optionalText('remember', 8)];
+
+/** Deleting the account: the second factor's confirmation, either field (the service decides whether one is needed). */
+export const optionalSecondFactor = [codeField(false), recoveryCodeField()];
 
 /** Where the confirm page returns to: a local path only. */
 const returnToField = () => optionalText('return_to').customSanitizer((value: string) => safeNextPath(value) ?? '');

@@ -3,13 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseBenchArgs } from '../../bench/lib/args';
+import { clusterMissing } from '../../bench/lib/cluster';
 import { ROOT_DIR } from '../../src/config/env';
 
 /**
- * `npm run bench` end to end, cut short (1 s per target, no warm-up): every server starts, every
- * target is answered without a single failure, and every ratio the issue asks for is reported
- * and written to the results file. On MariaDB too when TEST_MYSQL_URL is set. No figure is
- * judged here: on a shared machine timings belong to the bench, not to the tests.
+ * `npm run bench` end to end, cut short: every run ends after a count of answered requests
+ * (`--requests`, no warm-up), not after a time, so no row can come back empty on a loaded
+ * machine; 10 connections, a tiny seed, a growth table of two small sizes. Every server starts,
+ * every target is answered without a single failure, and every ratio the issue asks for is
+ * reported and written to the results file. On MariaDB too when TEST_MYSQL_URL is set. No
+ * figure is judged here: on a shared machine timings belong to the bench, not to the tests.
  */
 const run = promisify(execFile);
 const MYSQL_URL = process.env.TEST_MYSQL_URL;
@@ -33,22 +36,37 @@ const GATEHOUSE = ['GET /me (cookie)', 'GET /me (access cookie only)', 'GET / (a
 const GROWTH = ['me', 'api-me', 'refresh-api', 'admin-search', 'admin-users-deep', 'admin-users-typed', 'audit-user', 'audit-user-deep', 'audit-type', 'audit-type-deep', 'me-sessions'];
 const FLOOR_R = '(r) bare refresh floor: Knex rotation + 1 RS256 signature, no HTTP';
 
+/** The multi-instance mode needs nginx and a Redis (TEST_REDIS_URL says one may run here; the bench starts its own redis-server). */
+const instancesMissing = [...clusterMissing(), ...(process.env.TEST_REDIS_URL ? [] : ['TEST_REDIS_URL is not set'])];
+const describeInstances: jest.Describe = instancesMissing.length === 0
+  ? describe
+  : (((name: string, fn: () => void) => describe.skip(`${name} (skipped: ${instancesMissing.join('; ')})`, fn)) as unknown as jest.Describe);
+
+interface InstancesResults {
+  engines: Record<string, { instances?: {
+    plans: Array<{ key: string; instances: number; state: string }>;
+    results: Record<string, { by: Record<string, { requests: number; non2xx: number; errors: number; reqPerSec: number; p99Ms: number; cpuUsPerReq: number; redisCpuUsPerReq?: number }> }>;
+    ratios: Record<string, number | null>;
+  } }>;
+}
+
+let output = '';
+let results: Results;
+
+// One run for both blocks below; with nginx and Redis here it includes the multi-instance mode.
+beforeAll(async () => {
+  const args = ['--require', 'tsx/cjs', 'bench/run.ts', '--requests', '100', '--connections', '10', '--reps', '1', '--long', '1', '--interleave', '1', '--bcrypt-cost', '10',
+    '--seed', 'users=500,sessions=1000,audit=4000,articles=20', '--scale', '1000,3000', ...(instancesMissing.length === 0 ? ['--instances', '2'] : [])];
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
+  if (MYSQL_URL) env.BENCH_MYSQL_URL = MYSQL_URL;
+  ({ stdout: output } = await run(process.execPath, args, { cwd: ROOT_DIR, env, timeout: 400_000 }));
+  const file = /^Results: (.+\.json)$/m.exec(output)?.[1];
+  if (!file) throw new Error(`no results file in:\n${output}`);
+  results = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, file), 'utf8')) as Results;
+  fs.rmSync(path.join(ROOT_DIR, file));
+}, 410_000);
+
 describe('npm run bench', () => {
-  let output = '';
-  let results: Results;
-
-  beforeAll(async () => {
-    const args = ['--require', 'tsx/cjs', 'bench/run.ts', '--duration', '1', '--reps', '1', '--warmup', '0', '--long', '2', '--interleave', '1', '--bcrypt-cost', '10',
-      '--seed', 'users=500,sessions=1000,audit=4000,articles=20', '--scale', '1000,3000', '--scale-duration', '1'];
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
-    if (MYSQL_URL) env.BENCH_MYSQL_URL = MYSQL_URL;
-    ({ stdout: output } = await run(process.execPath, args, { cwd: ROOT_DIR, env, timeout: 900_000 }));
-    const file = /^Results: (.+\.json)$/m.exec(output)?.[1];
-    if (!file) throw new Error(`no results file in:\n${output}`);
-    results = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, file), 'utf8')) as Results;
-    fs.rmSync(path.join(ROOT_DIR, file));
-  }, 910_000);
-
   it('measures the four baselines, the bare refresh floor and every Gatehouse target on the empty and the seeded database, each answered without a failure', () => {
     // The login storm's three rows (alone, probed, the probe) come together for each dataset.
     const storm = ['POST /api/auth/login', 'POST /api/auth/login, probed', 'GET /healthz during login storm'];
@@ -63,9 +81,11 @@ describe('npm run bench', () => {
       'baseline: (c) raw bcrypt.compare, cost 10',
       ...ENGINES.flatMap((engine) => [`${engine}: ${FLOOR_R} [empty]`, `${engine}: ${FLOOR_R} [seeded]`, ...gatehouse.map((label) => `${engine}: ${label}`)]),
     ]);
+    // Each run answered its whole count: 100 requests, a tenth of that for the logins, raw bcrypt and the probe beside them.
+    const counted = (label: string) => (/^(POST \/api\/auth\/login|\(c\)|GET \/healthz during)/.test(label) ? 10 : 100);
     for (const row of results.rows) {
-      expect({ row: row.label, requests: row.median.requests > 0, non2xx: row.median.non2xx, errors: row.median.errors, underflows: /underflows/.test(row.notes ?? '') })
-        .toEqual({ row: row.label, requests: true, non2xx: 0, errors: 0, underflows: false });
+      expect({ row: row.label, requests: row.median.requests, non2xx: row.median.non2xx, errors: row.median.errors, underflows: /underflows/.test(row.notes ?? '') })
+        .toEqual({ row: row.label, requests: counted(row.label), non2xx: 0, errors: 0, underflows: false });
     }
   });
 
@@ -109,6 +129,36 @@ describe('npm run bench', () => {
   });
 });
 
+describeInstances('npm run bench -- --instances 2 (the same run)', () => {
+  it('measures /me, /api/me and the rotation through nginx on 1 instance in memory, 1 in Redis and 2 in Redis, every run answered in full', () => {
+    for (const engine of ENGINES) {
+      const report = (results as unknown as InstancesResults).engines[engine]!.instances!;
+      expect(report.plans.map((plan) => `${plan.key}: ${plan.instances} ${plan.state}`)).toEqual(['memory-1: 1 memory', 'redis-1: 1 redis', 'redis-2: 2 redis']);
+      expect(Object.keys(report.results)).toEqual(['me', 'api-me', 'refresh-api']);
+      for (const [key, { by }] of Object.entries(report.results)) {
+        for (const plan of report.plans) {
+          const r = by[plan.key]!;
+          expect({ key, plan: plan.key, requests: r.requests, non2xx: r.non2xx, errors: r.errors, cpuRead: r.cpuUsPerReq > 0, redisRead: r.redisCpuUsPerReq! >= 0 })
+            .toEqual({ key, plan: plan.key, requests: 100, non2xx: 0, errors: 0, cpuRead: true, redisRead: true });
+        }
+      }
+    }
+  });
+
+  it('reports 2 instances ÷ 1 and Redis ÷ memory for /me, /api/me and refresh, and prints them with the p99s', () => {
+    for (const engine of ENGINES) {
+      const { ratios } = (results as unknown as InstancesResults).engines[engine]!.instances!;
+      for (const name of ['/me', '/api/me', 'refresh']) {
+        for (const ratio of ['2 instances ÷ 1, req/s', 'CPU/req, Redis ÷ memory', 'CPU/req, Redis ÷ memory, Redis\'s own CPU included', 'CPU/req, 2 instances ÷ 1']) {
+          expect({ ratio: `${name}: ${ratio}`, positive: (ratios[`${name}: ${ratio}`] ?? 0) > 0 }).toEqual({ ratio: `${name}: ${ratio}`, positive: true });
+        }
+      }
+      expect(output).toContain(`${engine}: behind nginx (deploy/nginx.conf, TLS)`);
+      expect(output).toMatch(new RegExp(`GET /me \\(cookie\\) +1 instance, memory: \\d+, [\\d.]+, \\d+, \\d+ \\| 1 instance, Redis: .+ \\| 2 instances, Redis: `));
+    }
+  });
+});
+
 describe('the bench\'s options', () => {
   it('default to the issue\'s: 10 s, 50 connections, 3 repetitions, every target', () => {
     const opts = parseBenchArgs([], {});
@@ -122,6 +172,7 @@ describe('the bench\'s options', () => {
 
   it.each([
     [['--duration', '0'], /--duration must be a number of at least 1/],
+    [['--requests', '0'], /--requests must be a number of at least 1/],
     [['--interleave=-1'], /--interleave must be a number of at least 0/],
     [['--connections', 'many'], /--connections must be a number/],
     [['--only', 'me,nope'], /--only: unknown target "nope"/],
@@ -131,6 +182,7 @@ describe('the bench\'s options', () => {
     [['--seed', 'users=many'], /--seed takes name=count pairs/],
     [['--seed', 'people=5'], /--seed takes name=count pairs/],
     [['--scale', '100,10'], /--scale takes growing audit table sizes/],
+    [['--instances', '1'], /--instances must be a number of at least 2/],
   ])('refuse %j with a message saying what is wrong', (argv, message) => {
     expect(() => parseBenchArgs(argv, {})).toThrow(message);
   });

@@ -147,7 +147,8 @@ export function defineMfaApiFlows(setup: () => Promise<{ t: TestApp; smtp: TestS
       const refreshed = await request(t.app).post('/api/auth/refresh').send({ refresh_token: res.body.refresh_token });
       expect(decode(refreshed.body.access_token)).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], auth_time: claims.auth_time });
       const login = await t.db('audit_events').where({ user_id: user.internalId, event: 'logged_in' }).orderBy('id', 'desc').first();
-      expect(JSON.parse(login.details)).toEqual({ amr: ['pwd', 'otp', 'mfa'] });
+      // The sign-in's refresh family too: the user's activity links the entry to its session (docs/account.md).
+      expect(JSON.parse(login.details)).toEqual({ amr: ['pwd', 'otp', 'mfa'], family: decode(refreshed.body.access_token).sid });
     });
 
     test('a password sign-in without a second factor says pwd', async () => {

@@ -7,7 +7,7 @@ import { captureQueries, planOf } from '../helpers/query-plans';
 
 /**
  * Every query of the pages and API routes that must stay fast as the tables grow
- * (docs/performance-at-scale.md), explained by the database itself on a seeded database: none
+ * (docs/performance.md), explained by the database itself on a seeded database: none
  * may read a whole table or a whole index. Each page is requested once first, so totals past
  * the exact-count cap come from their cache (lib/count-cache.ts: a full count at most once per
  * TTL, which is tested on its own) and what is explained is what every later request runs.

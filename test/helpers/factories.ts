@@ -36,10 +36,14 @@ export async function createUser(
   return { id: user.public_id, internalId: user.id, username: user.username, email: user.email, password: input.password };
 }
 
-/** A browser signed in through the login form. */
+/**
+ * A browser signed in through the login form, with "Remember me" ticked: a persistent session
+ * for REFRESH_TOKEN_TTL, which tests moving the clock by days rely on (test/flows/account-activity.flows.ts
+ * tests the unticked box).
+ */
 export async function signIn(t: TestApp, user: Pick<UserFixture, 'username' | 'password'>, userAgent?: string): Promise<Browser> {
   const browser = new Browser(t.app, userAgent);
-  const res = await browser.submit('/auth/login', { login: user.username, password: user.password });
+  const res = await browser.submit('/auth/login', { login: user.username, password: user.password, remember: '1' });
   if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`);
   return browser;
 }

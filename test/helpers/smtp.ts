@@ -138,9 +138,9 @@ function decodeBody(body: string, encoding: string | undefined): string {
   }
 }
 
-/** RFC 2047 encoded words, as nodemailer writes non-ASCII subjects. */
+/** RFC 2047 encoded words, as nodemailer writes non-ASCII subjects (the space between two adjacent words is not text). */
 function decodeWords(value: string): string {
-  return value.replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_m, kind: string, text: string) =>
+  return value.replace(/(\?=)\s+(?==\?utf-8\?)/gi, '$1').replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_m, kind: string, text: string) =>
     kind.toLowerCase() === 'b' ? Buffer.from(text, 'base64').toString('utf8') : decodeBody(text.replace(/_/g, ' '), 'quoted-printable'));
 }
 

@@ -4,14 +4,16 @@ import { createUser, userInput } from '../helpers/factories';
 import { GENEROUS_LIMITS, parseSetCookies, SetCookie, setCookie } from '../helpers/http';
 import { makeTestApp, TestApp } from '../helpers/make-app';
 
-function expectAuthCookie(cookie: SetCookie | undefined, maxAge: number, secure: boolean): void {
+/** `maxAge` null: a browser-session cookie (the login form without "Remember me"). */
+function expectAuthCookie(cookie: SetCookie | undefined, maxAge: number | null, secure: boolean): void {
   expect(cookie).toBeDefined();
   const { attributes } = cookie!;
   expect(attributes.httponly).toBe(true);
   expect(attributes.samesite).toBe('Lax');
   expect(attributes.path).toBe('/');
   expect(attributes.domain).toBeUndefined();
-  expect(attributes['max-age']).toBe(String(maxAge));
+  expect(attributes['max-age']).toBe(maxAge === null ? undefined : String(maxAge));
+  if (maxAge === null) expect(attributes.expires).toBeUndefined();
   expect(attributes.secure).toBe(secure ? true : undefined);
 }
 
@@ -20,12 +22,20 @@ describe('auth cookies with the default settings', () => {
   beforeAll(async () => { t = await makeTestApp({ env: GENEROUS_LIMITS }); });
   afterAll(() => t.close());
 
-  it('on login: access_token and refresh_token, HttpOnly, SameSite=Lax, Path=/, no Domain, not Secure, Max-Age = TTL', async () => {
+  it('on login with "Remember me": access_token and refresh_token, HttpOnly, SameSite=Lax, Path=/, no Domain, not Secure, Max-Age = TTL', async () => {
     const user = await createUser(t);
-    const res = await new Browser(t.app).submit('/auth/login', { login: user.username, password: user.password });
+    const res = await new Browser(t.app).submit('/auth/login', { login: user.username, password: user.password, remember: '1' });
     expect(res.status).toBe(303);
     expectAuthCookie(setCookie(res, 'access_token'), 900, false);
     expectAuthCookie(setCookie(res, 'refresh_token'), 7 * 86400, false);
+  });
+
+  it('on login without it: the same two cookies as browser-session cookies (no Max-Age, no Expires)', async () => {
+    const user = await createUser(t);
+    const res = await new Browser(t.app).submit('/auth/login', { login: user.username, password: user.password });
+    expect(res.status).toBe(303);
+    expectAuthCookie(setCookie(res, 'access_token'), null, false);
+    expectAuthCookie(setCookie(res, 'refresh_token'), null, false);
   });
 
   it('on registration: the same two cookies', async () => {
@@ -44,7 +54,7 @@ describe('auth cookies with ACCESS_TOKEN_TTL=5m and REFRESH_TOKEN_TTL=2d', () =>
 
   it('carry Max-Age equal to those lifetimes', async () => {
     const user = await createUser(t);
-    const res = await new Browser(t.app).submit('/auth/login', { login: user.username, password: user.password });
+    const res = await new Browser(t.app).submit('/auth/login', { login: user.username, password: user.password, remember: '1' });
     expectAuthCookie(setCookie(res, 'access_token'), 300, false);
     expectAuthCookie(setCookie(res, 'refresh_token'), 2 * 86400, false);
   });
@@ -62,7 +72,7 @@ describe('auth cookies with COOKIE_SECURE=true', () => {
     expect(csrfCookie?.name).toBe('__Host-gatehouse.csrf');
     return request(t.app).post('/auth/login').type('form')
       .set('Cookie', `${csrfCookie!.name}=${encodeURIComponent(csrfCookie!.value)}`)
-      .send({ _csrf: csrfFrom(page.text), login, password });
+      .send({ _csrf: csrfFrom(page.text), login, password, remember: '1' });
   }
 
   it('names them __Host-access_token and __Host-refresh_token and marks them Secure', async () => {

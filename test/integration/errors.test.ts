@@ -20,8 +20,8 @@ describe('unknown paths', () => {
     expect(res.text).toMatch(/<meta name="csrf-token"/);
   });
 
-  it('under /api get a JSON 404 with the envelope, for any method', async () => {
-    for (const res of [await request(t.app).get('/api/nope'), await request(t.app).post('/api/nope').send({}), await request(t.app).delete('/api/me')]) {
+  it('under /api get a JSON 404 with the envelope, for any method (PUT /api/me: the path exists, the method does not)', async () => {
+    for (const res of [await request(t.app).get('/api/nope'), await request(t.app).post('/api/nope').send({}), await request(t.app).put('/api/me')]) {
       expect(res.status).toBe(404);
       expect(errorEnvelope(res).code).toBe('not_found');
     }

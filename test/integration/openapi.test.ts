@@ -156,6 +156,20 @@ describe('the running app against docs/openapi.yaml: a sweep over every operatio
     expect((await check('get', '/api/admin/users?q=sweep', bearer(adminAccess))).status).toBe(200);
     expect((await check('get', '/api/admin/users', bearer(readerAccess))).status).toBe(403);
 
+    // The account is the user's (issue 18): activity, export, deletion.
+    const leaving = await createUser(t);
+    const { access_token: leavingAccess } = await apiLogin(t, leaving);
+    expect((await check('get', '/api/me/activity?kind=sign_in', bearer(leavingAccess))).status).toBe(200);
+    expect((await check('get', '/api/me/activity?kind=nonsense', bearer(leavingAccess))).status).toBe(422);
+    expect((await check('get', '/api/me/activity')).status).toBe(401);
+    expect((await check('get', '/api/me/export', bearer(leavingAccess))).status).toBe(200);
+    expect((await check('delete', '/api/me', bearer(leavingAccess, { current_password: 'not it at all' }))).status).toBe(422);
+    expect((await check('delete', '/api/me', bearer(leavingAccess, { current_password: leaving.password }))).status).toBe(204);
+    expect((await check('get', '/api/me/export', bearer(leavingAccess))).status).toBe(401);
+    const { access_token: lateAccess } = await apiLogin(t, author);
+    t.clock.advance(11 * 60); // the password was typed more than ten minutes ago; the token still lives
+    expect((await check('get', '/api/me/export', bearer(lateAccess))).status).toBe(403);
+
     // Throttled: past RATE_LIMIT_LOGIN_PER_ACCOUNT, with Retry-After.
     for (let i = 0; i < 3; i += 1) await check('post', '/api/auth/login', json({ login: 'sweep_target', password: 'wrong wrong wrong' }));
     expect((await check('post', '/api/auth/login', json({ login: 'sweep_target', password: 'wrong wrong wrong' }))).status).toBe(429);

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createDb, Db } from '../../src/db/knex';
 
 describe('the SQLite client keeps its prepared statements', () => {
@@ -37,5 +40,40 @@ describe('the SQLite client keeps its prepared statements', () => {
       throw new Error('roll back');
     })).rejects.toThrow('roll back');
     expect(await db('things').where({ name: 'never' }).first()).toBeUndefined();
+  });
+});
+
+describe('SQLite transactions with two connections on one file (two processes)', () => {
+  let dir: string;
+  let first: Db;
+  let second: Db;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-sqlite-'));
+    const url = `sqlite:${path.join(dir, 'shared.sqlite')}`;
+    first = createDb(url, process.cwd());
+    second = createDb(url, process.cwd());
+    await first.schema.createTable('tokens', (table) => { table.increments('id'); table.string('used'); });
+    await first('tokens').insert([{ used: null }, { used: null }]);
+  });
+  afterAll(async () => {
+    await first.destroy();
+    await second.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a transaction that reads then claims holds the write lock from its start: the other connection\'s write waits, the claim never fails', async () => {
+    // The other process's connection waits at most 50 ms for the lock (the app's own wait is 5 s).
+    await second.raw('PRAGMA busy_timeout = 50');
+    let otherWrite: unknown;
+    await first.transaction(async (trx) => {
+      const row = await trx('tokens').where({ id: 1 }).first();
+      // Another process commits a write between the read and the claim: it must wait for this transaction.
+      otherWrite = await second('tokens').where({ id: 2 }).update({ used: 'other' }).then(() => 'written', (error: Error) => (error as Error & { code?: string }).code);
+      expect(await trx('tokens').where({ id: row.id }).whereNull('used').update({ used: 'claimed' })).toBe(1);
+    });
+    expect(otherWrite).toBe('SQLITE_BUSY');
+    expect(await second('tokens').orderBy('id').pluck('used')).toEqual(['claimed', null]);
+    // Once the transaction is over, the other connection writes as usual.
+    expect(await second('tokens').where({ id: 2 }).update({ used: 'other' })).toBe(1);
   });
 });

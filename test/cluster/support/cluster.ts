@@ -1,7 +1,6 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
@@ -13,21 +12,7 @@ import { createScratchMysqlDatabase, ScratchDatabase, TEST_MYSQL_URL } from '../
 import { startSmtpServer, TestSmtp } from '../../helpers/smtp';
 import { freePort } from '../../process/server-process';
 import { call } from './client';
-
-function binary(candidates: string[]): string | undefined {
-  for (const candidate of candidates) {
-    try {
-      execFileSync(candidate, ['-v'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      // not this one
-    }
-  }
-  return undefined;
-}
-
-const NGINX = binary(['/usr/sbin/nginx', 'nginx']);
-const REDIS_SERVER = binary(['/usr/bin/redis-server', 'redis-server']);
+import { Child, NGINX, type OwnRedis, ownRedis, REDIS_SERVER, run, selfSignedCertificate, siteConfig, startNginx, until } from './services';
 
 const missing = [
   !TEST_MYSQL_URL && 'TEST_MYSQL_URL is not set',
@@ -39,32 +24,6 @@ const missing = [
 export const describeCluster: jest.Describe = missing.length === 0
   ? describe
   : (((name: string, fn: () => void) => describe.skip(`${name} (skipped: ${missing.join('; ')})`, fn)) as unknown as jest.Describe);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A child process whose output the test reads. */
-interface Child {
-  process: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Child {
-  const child = spawn(command, args, { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk) => { output += chunk; });
-  child.stderr?.on('data', (chunk) => { output += chunk; });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { process: child, output: () => output, exited };
-}
-
-async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** One Gatehouse instance, as `npm start` runs it (see test/helpers/entry.ts), in production mode, on its own port. */
 export interface Instance {
@@ -102,83 +61,6 @@ function instance(name: string, port: number, env: NodeJS.ProcessEnv): Instance 
   };
 }
 
-/** A Redis server of the suite's own, so stopping it disturbs nothing else on the machine. */
-export interface OwnRedis {
-  readonly url: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-}
-
-async function ownRedis(dir: string): Promise<OwnRedis> {
-  const port = await freePort();
-  let child: Child | undefined;
-  const answers = () => new Promise<boolean>((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => { socket.destroy(); resolve(data.toString().startsWith('+PONG')); });
-    socket.on('error', () => resolve(false));
-  });
-  const redis: OwnRedis = {
-    url: `redis://127.0.0.1:${port}`,
-    async start() {
-      child = run(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
-      await until('redis-server', answers);
-    },
-    async stop() {
-      child?.process.kill('SIGKILL');
-      await child?.exited;
-    },
-  };
-  await redis.start();
-  return redis;
-}
-
-/**
- * deploy/nginx.conf as shipped, with only its "site:" values changed: the instances' ports,
- * loopback listen addresses, the server name and the certificate. Every change must find its
- * line, so a reshaped production file fails here rather than being tested half.
- */
-export function siteConfig(shipped: string, site: { upstreams: number[]; httpPort: number; httpsPort: number; cert: string; key: string }): string {
-  const replace = (text: string, pattern: RegExp, by: string | ((match: string) => string)) => {
-    if (!pattern.test(text)) throw new Error(`deploy/nginx.conf no longer has ${pattern}`);
-    return text.replace(pattern, by as string);
-  };
-  let conf = replace(shipped, /(\s*server 127\.0\.0\.1:300\d [^;]*;)+/, () => site.upstreams.map((port) => `\n    server 127.0.0.1:${port} max_fails=1 fail_timeout=10s;`).join(''));
-  conf = replace(conf, /listen 80;/, `listen 127.0.0.1:${site.httpPort};`);
-  conf = replace(conf, /listen 443 ssl;/, `listen 127.0.0.1:${site.httpsPort} ssl;`);
-  conf = replace(conf, /server_name accounts\.example\.com;/g, 'server_name localhost;');
-  conf = replace(conf, /ssl_certificate \S+;/, `ssl_certificate ${site.cert};`);
-  conf = replace(conf, /ssl_certificate_key \S+;/, `ssl_certificate_key ${site.key};`);
-  return conf;
-}
-
-async function startNginx(dir: string, site: string): Promise<{ stop(): Promise<void>; output(): string }> {
-  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, 'tmp', sub), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'site.conf'), site);
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), [
-    process.getuid?.() === 0 ? 'user root;' : '',
-    'worker_processes 1;',
-    'daemon off;',
-    `pid ${dir}/nginx.pid;`,
-    `error_log ${dir}/error.log warn;`,
-    'events { worker_connections 512; }',
-    'http {',
-    '  access_log off;',
-    ...['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((sub) => `  ${sub === 'body' ? 'client_body' : sub}_temp_path ${dir}/tmp/${sub};`),
-    `  include ${dir}/site.conf;`,
-    '}',
-  ].join('\n'));
-  const child = run(NGINX!, ['-p', dir, '-c', path.join(dir, 'nginx.conf')]);
-  await sleep(300);
-  if (child.process.exitCode !== null) throw new Error(`nginx did not start:\n${child.output()}\n${fs.readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
-  return {
-    output: () => `${child.output()}${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`,
-    async stop() {
-      child.process.kill('SIGTERM');
-      await child.exited;
-    },
-  };
-}
-
 /** A project command (`src/cli/NAME.ts`) run as `npm run` runs it, with the instances' environment. */
 export function runCli(name: string, args: string[], env: NodeJS.ProcessEnv): string {
   return execFileSync(process.execPath, [...entryArgs(`src/cli/${name}.ts`), ...args], { cwd: ROOT_DIR, env, encoding: 'utf8' });
@@ -202,7 +84,7 @@ export interface Cluster {
 }
 
 /**
- * MariaDB (a scratch database), a Redis and an nginx of its own, a local SMTP sink, and
+ * MariaDB (a scratch database), a Redis and an nginx of its own (./services.ts), a local SMTP sink, and
  * `count` production-mode instances behind nginx, sharing keys, database and Redis.
  */
 export async function startCluster(count = 3): Promise<Cluster> {
@@ -213,8 +95,7 @@ export async function startCluster(count = 3): Promise<Cluster> {
   const { privatePem, publicPem } = generateKeyPairPem('ES256');
   fs.writeFileSync(path.join(dir, 'private.pem'), privatePem, { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'public.pem'), publicPem);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', path.join(dir, 'tls-key.pem'), '-out', path.join(dir, 'tls-cert.pem')], { stdio: 'ignore' });
+  const tls = selfSignedCertificate(dir);
 
   const [httpPort, httpsPort, ...ports] = await Promise.all(Array.from({ length: count + 2 }, () => freePort()));
   const env: NodeJS.ProcessEnv = {
@@ -242,9 +123,9 @@ export async function startCluster(count = 3): Promise<Cluster> {
 
   const shipped = fs.readFileSync(path.join(ROOT_DIR, 'deploy', 'nginx.conf'), 'utf8');
   const nginx = await startNginx(path.join(dir, 'nginx'), siteConfig(shipped, {
-    upstreams: ports as number[], httpPort: httpPort!, httpsPort: httpsPort!, cert: path.join(dir, 'tls-cert.pem'), key: path.join(dir, 'tls-key.pem'),
+    upstreams: ports as number[], httpPort: httpPort!, httpsPort: httpsPort!, cert: tls.cert, key: tls.key,
   }));
-  const ca = fs.readFileSync(path.join(dir, 'tls-cert.pem'), 'utf8');
+  const ca = fs.readFileSync(tls.cert, 'utf8');
   const proxy = `https://localhost:${httpsPort}`;
   await until('nginx to answer', async () => (await call(proxy, 'GET', '/healthz', {}, ca).catch(() => ({ status: 0 }))).status === 200);
   const db = createDb(scratch.url, ROOT_DIR);
