@@ -55,6 +55,10 @@
       .then(function (answer) {
         if (!answer) return;
         form.querySelector('input[name="passkey_response"]').value = JSON.stringify(answer);
+        // The login page's "Remember me" box lives in the password form: its state goes along.
+        var copy = form.querySelector('input[data-copy-checkbox]');
+        var box = copy && document.getElementById(copy.getAttribute('data-copy-checkbox'));
+        if (copy) copy.value = box && box.checked ? '1' : '';
         form.submit();
       })
       .catch(function (error) {

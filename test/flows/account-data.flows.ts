@@ -197,6 +197,13 @@ export function defineAccountDataFlows(setup: () => Promise<{ t: TestApp; smtp: 
       expect(refused.status).toBe(409);
       expect(errorEnvelope(refused).message).toBe(english('account.errors.lastAdmin'));
       expect(await t.db('users').where({ id: solo.admin.internalId }).first()).toBeDefined();
+      // The page says so at the top of its form, and keeps the account too.
+      const browser = await signIn(t, solo.admin);
+      await browser.get('/me/delete');
+      const page = await browser.submit('/me/delete', { current_password: solo.admin.password });
+      expect(page.status).toBe(409);
+      expect(page.text).toContain(english('account.errors.lastAdmin'));
+      expect(await t.db('users').where({ id: solo.admin.internalId }).first()).toBeDefined();
       await solo.restore();
       const allowed = await request(t.app).delete('/api/me').set(bearer(token)).send({ current_password: solo.admin.password });
       expect(allowed.status).toBe(204);

@@ -40,11 +40,11 @@ export function definePasskeyFlows(setup: () => Promise<{ t: TestApp; smtp: Test
   }
 
   /** The login page's "Sign in with a passkey": options, the authenticator's answer, the form. */
-  async function passkeySignIn(credential: SoftCredential, soft: Parameters<typeof getAssertion>[2] = {}, browser = new Browser(t.app)) {
+  async function passkeySignIn(credential: SoftCredential, soft: Parameters<typeof getAssertion>[2] = {}, browser = new Browser(t.app), extra: Record<string, string> = {}) {
     await browser.get('/auth/login');
     const { body: options } = await postJson<PublicKeyCredentialRequestOptionsJSON>(browser, '/auth/passkey/options');
     const assertion = getAssertion(options, credential, soft);
-    const res = await browser.submit('/auth/passkey', { passkey_response: JSON.stringify(assertion) });
+    const res = await browser.submit('/auth/passkey', { passkey_response: JSON.stringify(assertion), ...extra });
     return { browser, res, options, assertion };
   }
 
@@ -121,6 +121,15 @@ export function definePasskeyFlows(setup: () => Promise<{ t: TestApp; smtp: Test
       expect(decode(setCookie(res, 'access_token')!.value).amr).toEqual(['hwk', 'mfa']);
       expect((await browser.get('/me')).status).toBe(200);
       expect((await passkeyRows(user))[0].counter).toBe(1);
+      // The login page's "Remember me" box was not ticked (its script copies it into this form).
+      expect(setCookie(res, 'refresh_token')!.attributes['max-age']).toBeUndefined();
+    });
+
+    test('with "Remember me" ticked, the passkey sign-in is a persistent one', async () => {
+      const { credential } = await addPasskey(await signIn(t, user));
+      const { res } = await passkeySignIn(credential, {}, new Browser(t.app), { remember: '1' });
+      expect(res.status).toBe(303);
+      expect(setCookie(res, 'refresh_token')!.attributes['max-age']).toBe(String(t.config.jwt.refreshTtlSeconds));
     });
 
     test('the same answer twice is refused: the challenge was used', async () => {

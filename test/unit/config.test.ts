@@ -106,6 +106,10 @@ describe('loadConfig problems', () => {
     ['SHUTDOWN_DRAIN_DELAY', 'a while'],
     ['SHUTDOWN_DRAIN_DELAY', '2m'],
     ['METRICS_TOKEN', 'too-short'],
+    ['SESSION_IDLE_TTL', 'all day'],
+    ['SESSION_IDLE_TTL', '30s'],
+    ['AUDIT_RETENTION', 'forever'],
+    ['AUDIT_RETENTION', '12h'],
     ['METRICS_TOKEN', 'a token with spaces in it, long enough'],
   ])('refuses %s=%s with one message naming the variable', (name, value) => {
     const problems = problemsOf({ [name]: value });
@@ -251,6 +255,15 @@ describe('durations', () => {
   it('reads METRICS_TOKEN, unset by default', () => {
     expect(loadConfig({}, emptyRoot).metrics.token).toBeUndefined();
     expect(loadConfig({ METRICS_TOKEN: 'abcdefghijklmnopqrstuvwx0123' }, emptyRoot).metrics.token).toBe('abcdefghijklmnopqrstuvwx0123');
+  });
+
+  it('reads SESSION_IDLE_TTL (12h) and AUDIT_RETENTION (180d) by default, and as durations when set', () => {
+    const defaults = loadConfig({}, emptyRoot);
+    expect(defaults.jwt.idleTtlSeconds).toBe(12 * 3600);
+    expect(defaults.audit.retentionSeconds).toBe(180 * 86400);
+    const set = loadConfig({ SESSION_IDLE_TTL: '30m', AUDIT_RETENTION: '30d' }, emptyRoot);
+    expect(set.jwt.idleTtlSeconds).toBe(1800);
+    expect(set.audit.retentionSeconds).toBe(30 * 86400);
   });
 
   it('reads SHUTDOWN_DRAIN_DELAY as the seconds /readyz drains before the server closes', () => {
