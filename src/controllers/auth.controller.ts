@@ -7,6 +7,7 @@ import { setPendingLoginCookie } from '../lib/mfa-cookies';
 import { loginAccountKey } from '../middleware/rate-limit';
 import { requestMeta } from '../lib/request-meta';
 import { safeNextPath } from '../lib/safe-next';
+import { isTicked } from '../validators/auth.validators';
 import { needsSecondStep, RegistrationInput } from '../services/auth.service';
 import type { AppContext } from '../types/context';
 
@@ -37,7 +38,7 @@ export function createAuthController({ config, services }: AppContext) {
 
     async login(req: Request, res: Response) {
       const { login, password, next, remember } = matchedData(req) as { login: string; password: string; next?: string; remember?: string };
-      const browser = { deviceId: readDeviceCookie(req, config), remembered: remember === '1' };
+      const browser = { deviceId: readDeviceCookie(req, config), remembered: isTicked(remember) };
       const result = await services.auth.login(login, password, requestMeta(req), loginAccountKey(req), browser);
       const back = safeNextPath(next);
       if (needsSecondStep(result)) {

@@ -7,6 +7,7 @@ import { readDeviceCookie, setDeviceCookie } from '../lib/device-cookie';
 import { clearPendingLoginCookie, readPendingLoginCookie, setCeremonyCookie, takeCeremonyCookie } from '../lib/mfa-cookies';
 import { requestMeta } from '../lib/request-meta';
 import { safeNextPath } from '../lib/safe-next';
+import { isTicked } from '../validators/auth.validators';
 import { codeProofOf } from '../services/mfa.service';
 import { MFA_MESSAGES } from '../services/mfa-messages';
 import type { SecondStepProof } from '../services/mfa-login.service';
@@ -75,7 +76,7 @@ export function createMfaLoginController({ config, services }: AppContext) {
     async passkeySignIn(req: Request, res: Response) {
       const data = matchedData(req) as { passkey_response: AuthenticationResponseJSON; next?: string; remember?: string };
       const binding = takeCeremonyCookie(req, res, config);
-      const browser = { deviceId: readDeviceCookie(req, config), remembered: data.remember === '1' };
+      const browser = { deviceId: readDeviceCookie(req, config), remembered: isTicked(data.remember) };
       const signedIn = await services.mfaLogin.signInWithPasskey(binding, data.passkey_response, requestMeta(req), browser);
       setAuthCookies(res, config, signedIn.tokens);
       setDeviceCookie(res, config, signedIn);

@@ -41,6 +41,10 @@ function loginField(field: string) {
 /** "Remember me": a checkbox, "1" when ticked; absent (or anything else) is unticked. */
 export const rememberField = () => optionalText('remember', 8);
 
+/** What a ticked box sends: "1" from our form, "on" from a box without a value, "true" or "yes" from scripts. */
+const TICKED = new Set(['1', 'on', 'true', 'yes']);
+export const isTicked = (value: string | undefined): boolean => value !== undefined && TICKED.has(value.toLowerCase());
+
 export const loginForm = [loginField('login'), passwordField('password'), optionalText('next'), rememberField()];
 
 /** The API also takes `username` or `email` in place of `login`. */
