@@ -10,12 +10,15 @@
   }
 
   // A "Show" button inside each password field. It only changes the input's type, so the
-  // password manager, autocomplete and the form post are untouched.
+  // password manager, autocomplete and the form post are untouched. Its words come translated
+  // from the page (data-show-text, data-show-name: views/partials/field.ejs).
   function addPasswordToggles() {
     var inputs = document.querySelectorAll('input[type="password"]');
     Array.prototype.forEach.call(inputs, function (input) {
       var label = document.querySelector('label[for="' + input.id + '"]');
       var name = label ? label.firstChild.textContent.trim() : 'password';
+      var text = input.getAttribute('data-show-text') || 'Show';
+      var accessibleName = input.getAttribute('data-show-name') || 'Show ' + name.toLowerCase();
       var wrap = document.createElement('div');
       wrap.className = 'password-wrap';
       input.parentNode.insertBefore(wrap, input);
@@ -24,8 +27,8 @@
       var button = document.createElement('button');
       button.type = 'button';
       button.className = 'password-toggle';
-      button.textContent = 'Show';
-      button.setAttribute('aria-label', 'Show ' + name.toLowerCase());
+      button.textContent = text;
+      button.setAttribute('aria-label', accessibleName);
       button.setAttribute('aria-pressed', 'false');
       button.setAttribute('aria-controls', input.id);
       wrap.appendChild(button);

@@ -16,10 +16,11 @@
     return meta ? meta.getAttribute('content') : '';
   }
 
-  function showError(form, message) {
+  // The page gives the messages in its language (data-cancelled, data-failed on the error box).
+  function showError(form, kind) {
     var box = form.querySelector('[data-passkey-error]');
     if (!box) return;
-    box.textContent = message;
+    box.textContent = box.getAttribute('data-' + kind) || MESSAGES[kind];
     box.hidden = false;
   }
 
@@ -62,7 +63,7 @@
       })
       .catch(function (error) {
         button.disabled = false;
-        showError(form, error && error.name === 'NotAllowedError' ? MESSAGES.cancelled : MESSAGES.failed);
+        showError(form, error && error.name === 'NotAllowedError' ? 'cancelled' : 'failed');
       });
   }
 

@@ -7,6 +7,7 @@ import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { AppError } from '../errors/app-error';
 import { systemClock } from '../lib/clock';
+import { english, isMessageRef, localize } from '../lib/i18n';
 import { createServices } from '../services';
 import type { RegistrationInput } from '../services/auth.service';
 import { registerApi } from '../validators/auth.validators';
@@ -76,7 +77,9 @@ async function validateFields(chains: ValidationChain[], fields: Record<string, 
   await Promise.all(chains.map((chain) => chain.run(req)));
   const problems = validationResult(req).array();
   if (problems.length > 0) {
-    const lines = [...new Set(problems.map((problem) => (problem.type === 'field' ? `  ${problem.path}: ${problem.msg}` : `  ${problem.msg}`)))];
+    // The validators' messages are keys (lib/i18n.ts); a command speaks English, the reference.
+    const text = (message: unknown) => (isMessageRef(message) ? localize(message, english) : String(message));
+    const lines = [...new Set(problems.map((problem) => (problem.type === 'field' ? `  ${problem.path}: ${text(problem.msg)}` : `  ${text(problem.msg)}`)))];
     throw new CliError(`The account was not created:\n${lines.join('\n')}`);
   }
   return matchedData(req) as Record<string, string>;

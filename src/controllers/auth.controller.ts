@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import { clearAuthCookies, setAuthCookies } from '../lib/auth-cookies';
 import { readDeviceCookie, setDeviceCookie } from '../lib/device-cookie';
@@ -6,12 +7,13 @@ import { setPendingLoginCookie } from '../lib/mfa-cookies';
 import { loginAccountKey } from '../middleware/rate-limit';
 import { requestMeta } from '../lib/request-meta';
 import { safeNextPath } from '../lib/safe-next';
+import { isTicked } from '../validators/auth.validators';
 import { needsSecondStep, RegistrationInput } from '../services/auth.service';
 import type { AppContext } from '../types/context';
 
 export const AUTH_PAGES = {
-  register: { view: 'auth/register', title: 'Create your account' },
-  login: { view: 'auth/login', title: 'Log in' },
+  register: { view: 'auth/register', title: msg('auth.register.title') },
+  login: { view: 'auth/login', title: msg('auth.login.title') },
 } as const;
 
 export function createAuthController({ config, services }: AppContext) {
@@ -26,7 +28,7 @@ export function createAuthController({ config, services }: AppContext) {
       const { user, tokens } = signedIn;
       setAuthCookies(res, config, tokens);
       setDeviceCookie(res, config, signedIn);
-      res.flash('success', `Welcome, ${user.first_name || user.username}! Your account is ready.`);
+      res.flash('success', msg('auth.register.welcome', { name: user.first_name || user.username }));
       res.redirect(303, '/me');
     },
 
@@ -36,7 +38,7 @@ export function createAuthController({ config, services }: AppContext) {
 
     async login(req: Request, res: Response) {
       const { login, password, next, remember } = matchedData(req) as { login: string; password: string; next?: string; remember?: string };
-      const browser = { deviceId: readDeviceCookie(req, config), remembered: remember === '1' };
+      const browser = { deviceId: readDeviceCookie(req, config), remembered: isTicked(remember) };
       const result = await services.auth.login(login, password, requestMeta(req), loginAccountKey(req), browser);
       const back = safeNextPath(next);
       if (needsSecondStep(result)) {
@@ -50,13 +52,13 @@ export function createAuthController({ config, services }: AppContext) {
     },
 
     showLogout(_req: Request, res: Response) {
-      res.render('auth/logout', { title: 'Log out' });
+      res.render('auth/logout', { title: msg('auth.logout.title') });
     },
 
     async logout(req: Request, res: Response) {
       if (req.user) await services.sessions.endFamily(req.user.id, req.user.sessionId, requestMeta(req));
       clearAuthCookies(res, config);
-      res.flash('info', 'Logged out. See you next time.');
+      res.flash('info', msg('auth.logout.done'));
       res.redirect(303, '/auth/login');
     },
   };

@@ -1,10 +1,11 @@
 import type { Request, Response } from 'express';
+import { msg } from '../lib/i18n';
 import type { AppContext } from '../types/context';
 
 export function createHomeController({ db, readiness }: AppContext) {
   return {
     show(_req: Request, res: Response) {
-      res.render('home', { title: 'Home' });
+      res.render('home', { title: msg('home.title') });
     },
 
     /** 200 only when the process and the database both answer. */

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import { clearAuthCookies, setAuthCookies } from '../lib/auth-cookies';
 import { deviceLabel } from '../lib/device-label';
@@ -7,6 +8,8 @@ import { signedInUser } from '../middleware/require-auth';
 import { toPublicUser } from '../presenters/user.presenter';
 import type { PasswordChange, ProfileChanges } from '../services/user.service';
 import type { AppContext } from '../types/context';
+
+export const PROFILE_TITLE = msg('me.profile.title');
 
 export function createMeController({ config, services }: AppContext) {
   /** The profile page's data, also used when one of its forms is re-rendered with errors. */
@@ -20,12 +23,12 @@ export function createMeController({ config, services }: AppContext) {
 
     async show(req: Request, res: Response) {
       const locals = await profileLocals(req);
-      res.render('me/profile', { title: 'Your profile', ...locals, values: locals.user });
+      res.render('me/profile', { title: PROFILE_TITLE, ...locals, values: locals.user });
     },
 
     async update(req: Request, res: Response) {
       await services.users.updateProfile(signedInUser(req).id, matchedData(req) as ProfileChanges, requestMeta(req));
-      res.flash('success', 'Your profile has been updated.');
+      res.flash('success', msg('me.profile.updated'));
       res.redirect(303, '/me');
     },
 
@@ -34,14 +37,14 @@ export function createMeController({ config, services }: AppContext) {
       const sessions = (await services.sessions.listForUser(current.id)).map((session) => ({
         id: session.family_id,
         device: deviceLabel(session.user_agent),
-        ip: session.ip ?? 'unknown',
+        ip: session.ip,
         startedAt: session.started_at.toISOString(),
         lastUsedAt: session.last_used_at.toISOString(),
         isCurrent: session.family_id === current.sessionId,
         remembered: session.remembered,
       }));
       sessions.sort((a, b) => Number(b.isCurrent) - Number(a.isCurrent));
-      res.render('me/sessions', { title: 'Your sessions', sessions });
+      res.render('me/sessions', { title: msg('me.sessions.title'), sessions });
     },
 
     async revokeSession(req: Request, res: Response) {
@@ -50,18 +53,18 @@ export function createMeController({ config, services }: AppContext) {
       if (familyId === current.sessionId) {
         await services.sessions.endFamily(current.id, familyId, requestMeta(req));
         clearAuthCookies(res, config);
-        res.flash('info', 'You signed out this device.');
+        res.flash('info', msg('me.sessions.signedOutThis'));
         return res.redirect(303, '/auth/login');
       }
       const revoked = await services.sessions.revokeOne(current.id, familyId, requestMeta(req));
-      res.flash(revoked ? 'success' : 'info', revoked ? 'That session was signed out.' : 'That session had already ended.');
+      res.flash(revoked ? 'success' : 'info', msg(revoked ? 'me.sessions.revoked' : 'me.sessions.alreadyEnded'));
       res.redirect(303, '/me/sessions');
     },
 
     async revokeOtherSessions(req: Request, res: Response) {
       const current = signedInUser(req);
       await services.sessions.revokeOthers(current.id, current.sessionId, requestMeta(req));
-      res.flash('success', 'All your other sessions were signed out.');
+      res.flash('success', msg('me.sessions.othersRevoked'));
       res.redirect(303, '/me/sessions');
     },
 
@@ -69,7 +72,7 @@ export function createMeController({ config, services }: AppContext) {
       const current = signedInUser(req);
       const tokens = await services.users.changePassword(current.id, matchedData(req) as PasswordChange, requestMeta(req), current.amr, current.sessionId);
       setAuthCookies(res, config, tokens);
-      res.flash('success', 'Password changed — other sessions were signed out.');
+      res.flash('success', msg('me.password.changed'));
       res.redirect(303, '/me');
     },
   };

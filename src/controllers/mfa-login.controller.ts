@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { setAuthCookies } from '../lib/auth-cookies';
@@ -6,6 +7,7 @@ import { readDeviceCookie, setDeviceCookie } from '../lib/device-cookie';
 import { clearPendingLoginCookie, readPendingLoginCookie, setCeremonyCookie, takeCeremonyCookie } from '../lib/mfa-cookies';
 import { requestMeta } from '../lib/request-meta';
 import { safeNextPath } from '../lib/safe-next';
+import { isTicked } from '../validators/auth.validators';
 import { codeProofOf } from '../services/mfa.service';
 import { MFA_MESSAGES } from '../services/mfa-messages';
 import type { SecondStepProof } from '../services/mfa-login.service';
@@ -13,7 +15,7 @@ import type { AppContext } from '../types/context';
 
 export const SECOND_STEP_PAGE = {
   view: 'auth/mfa',
-  title: 'Two-step verification',
+  title: msg('auth.mfa.title'),
   load: (req: Request) => ({ methods: req.pendingLogin?.methods ?? [], next: safeNextPath(req.body?.next) ?? '' }),
 };
 
@@ -74,7 +76,7 @@ export function createMfaLoginController({ config, services }: AppContext) {
     async passkeySignIn(req: Request, res: Response) {
       const data = matchedData(req) as { passkey_response: AuthenticationResponseJSON; next?: string; remember?: string };
       const binding = takeCeremonyCookie(req, res, config);
-      const browser = { deviceId: readDeviceCookie(req, config), remembered: data.remember === '1' };
+      const browser = { deviceId: readDeviceCookie(req, config), remembered: isTicked(data.remember) };
       const signedIn = await services.mfaLogin.signInWithPasskey(binding, data.passkey_response, requestMeta(req), browser);
       setAuthCookies(res, config, signedIn.tokens);
       setDeviceCookie(res, config, signedIn);

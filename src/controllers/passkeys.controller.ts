@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { setCeremonyCookie, takeCeremonyCookie } from '../lib/mfa-cookies';
@@ -9,7 +10,7 @@ import type { AppContext } from '../types/context';
 import { createSecurityController } from './security.controller';
 
 export const PASSKEY_PAGES = {
-  add: { view: 'me/passkey-new', title: 'Add a passkey' },
+  add: { view: 'me/passkey-new', title: msg('me.security.passkeys.add') },
 } as const;
 
 /** Passkeys on the Security page: add (a WebAuthn ceremony driven by public/js/passkeys.js) and remove. */

@@ -1,4 +1,6 @@
 import type { Request, Response } from 'express';
+import { textFor } from '../middleware/language';
+import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import { setAuthCookies } from '../lib/auth-cookies';
 import { setPendingLoginCookie } from '../lib/mfa-cookies';
@@ -9,19 +11,19 @@ import { InvalidLinkError } from '../services/verification-tokens';
 import type { AppContext } from '../types/context';
 
 export const RESET_PAGES = {
-  forgot: { view: 'auth/forgot', title: 'Forgot your password?' },
-  reset: { view: 'auth/reset', title: 'Choose a new password' },
+  forgot: { view: 'auth/forgot', title: msg('auth.login.forgot') },
+  reset: { view: 'auth/reset', title: msg('auth.reset.title') },
 } as const;
 
 const MESSAGES = {
-  done: 'Your password has been changed and every other session signed out. You are now logged in.',
-  doneSecondStep: 'Your password has been changed and every session signed out. Finish signing in with your second factor.',
-  requested: 'If an account exists for that address, we have sent a link to reset its password.',
+  done: msg('auth.reset.done'),
+  doneSecondStep: msg('auth.reset.doneSecondStep'),
+  requested: msg('auth.reset.requested'),
 } as const;
 
 export function createPasswordResetController({ config, services }: AppContext) {
   function renderInvalid(res: Response, error: InvalidLinkError) {
-    res.status(error.status).render(RESET_PAGES.reset.view, { title: 'This link does not work', problem: error.message });
+    res.status(error.status).render(RESET_PAGES.reset.view, { title: msg('auth.links.brokenTitle'), problem: error.messageRef });
   }
 
   return {
@@ -37,7 +39,7 @@ export function createPasswordResetController({ config, services }: AppContext) 
     },
 
     showForgotSent(_req: Request, res: Response) {
-      res.render(RESET_PAGES.forgot.view, { title: 'Check your inbox', sent: true });
+      res.render(RESET_PAGES.forgot.view, { title: msg('auth.reset.checkInbox'), sent: true });
     },
 
     async showReset(req: Request, res: Response) {
@@ -73,7 +75,7 @@ export function createPasswordResetController({ config, services }: AppContext) 
     api: {
       async forgot(req: Request, res: Response) {
         await services.passwordReset.request((matchedData(req) as { email: string }).email, requestMeta(req));
-        res.status(202).json({ message: MESSAGES.requested });
+        res.status(202).json({ message: textFor(res, MESSAGES.requested) });
       },
 
       /** Answers like login: the new session's tokens and the user. */

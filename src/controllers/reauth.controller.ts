@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { setCeremonyCookie, takeCeremonyCookie } from '../lib/mfa-cookies';
@@ -8,7 +9,7 @@ import { MFA_MESSAGES } from '../services/mfa-messages';
 import type { ReauthProof } from '../services/reauth.service';
 import type { AppContext } from '../types/context';
 
-export const CONFIRM_PAGE = { view: 'me/confirm', title: 'Confirm it is you' } as const;
+export const CONFIRM_PAGE = { view: 'me/confirm', title: msg('me.confirm.title') } as const;
 
 interface ConfirmInput {
   current_password?: string;

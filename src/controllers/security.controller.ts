@@ -1,20 +1,22 @@
 import type { Request, Response } from 'express';
+import { Message, msg, Translate } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import { requestMeta } from '../lib/request-meta';
 import { signedInUser } from '../middleware/require-auth';
 import { codeProofOf } from '../services/mfa.service';
 import { MFA_MESSAGES } from '../services/mfa-messages';
+import { RECOVERY_CODE_COUNT } from '../services/recovery-codes.service';
 import type { AppContext } from '../types/context';
 
 export const SECURITY_PAGES = {
-  overview: { view: 'me/security', title: 'Security' },
-  totpSetup: { view: 'me/totp-setup', title: 'Set up an authenticator app' },
-  recoveryCodes: { view: 'me/recovery-codes', title: 'Your recovery codes' },
+  overview: { view: 'me/security', title: msg('me.security.title') },
+  totpSetup: { view: 'me/totp-setup', title: msg('me.security.totp.setUp') },
+  recoveryCodes: { view: 'me/recovery-codes', title: msg('me.recoveryCodes.title') },
 } as const;
 
 /** The codes as a text file, for the page's download link (a data: URL works without JavaScript). */
-function codesFile(codes: string[], username: string): string {
-  const text = [`Gatehouse recovery codes for ${username}`, 'Each code works once.', '', ...codes, ''].join('\n');
+function codesFile(codes: string[], username: string, t: Translate): string {
+  const text = [t('me.recoveryCodes.fileTitle', { username }), t('me.recoveryCodes.fileNote'), '', ...codes, ''].join('\n');
   return `data:text/plain;charset=utf-8;base64,${Buffer.from(text, 'utf8').toString('base64')}`;
 }
 
@@ -27,6 +29,7 @@ export function createSecurityController({ services }: AppContext) {
     const [status, passkeys] = await Promise.all([services.mfa.status(user.id), services.mfa.listPasskeys(user.id)]);
     return {
       status,
+      recoveryCodeCount: RECOVERY_CODE_COUNT,
       passkeys: passkeys.map((key) => ({ id: key.id, name: key.name, createdAt: key.created_at.toISOString(), lastUsedAt: key.last_used_at?.toISOString() ?? null, synced: key.backed_up })),
     };
   }
@@ -40,8 +43,8 @@ export function createSecurityController({ services }: AppContext) {
     return { setup, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}` };
   }
 
-  function showCodes(res: Response, codes: string[], username: string, notice: string) {
-    res.render(SECURITY_PAGES.recoveryCodes.view, { title: SECURITY_PAGES.recoveryCodes.title, codes, download: codesFile(codes, username), notice });
+  function showCodes(res: Response, codes: string[], username: string, notice: Message) {
+    res.render(SECURITY_PAGES.recoveryCodes.view, { title: SECURITY_PAGES.recoveryCodes.title, codes, download: codesFile(codes, username, res.locals.t as Translate), notice });
   }
 
   return {

@@ -1,4 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
+import { textFor } from '../middleware/language';
+import { msg } from '../lib/i18n';
 import { matchedData } from 'express-validator';
 import { AppError } from '../errors/app-error';
 import { requestMeta } from '../lib/request-meta';
@@ -7,15 +9,16 @@ import { EmailNotVerifiedError } from '../services/verification.service';
 import type { AppContext } from '../types/context';
 
 export const VERIFICATION_PAGES = {
-  resend: { view: 'auth/verification-resend', title: 'Get a new confirmation link' },
+  resend: { view: 'auth/verification-resend', title: msg('auth.verification.resendTitle') },
 } as const;
 
 const MESSAGES = {
-  verified: (email: string) => `Thank you: ${email} is confirmed.`,
-  changed: (email: string) => `Your email address is now ${email}.`,
-  resent: 'We have sent you a new confirmation link. It works for 24 hours.',
-  alreadyVerified: 'Your email address is already confirmed.',
-  registered: (email: string) => `Your account is ready. We have sent a confirmation link to ${email}: follow it, then log in.`,
+  verified: (email: string) => msg('auth.verification.verified', { email }),
+  changed: (email: string) => msg('auth.verification.changed', { email }),
+  resent: msg('auth.verification.resent'),
+  alreadyVerified: msg('auth.verification.alreadyVerified'),
+  registered: (email: string) => msg('auth.verification.registered', { email }),
+  resendAccepted: msg('auth.verification.resendAccepted'),
 } as const;
 
 /** Link pages answer these errors with their own page; anything else goes to the error handler. */
@@ -31,10 +34,10 @@ export function createVerificationController({ services }: AppContext) {
       try {
         const result = await services.verification.confirm(token, requestMeta(req));
         const message = result.kind === 'verified' ? MESSAGES.verified(result.email) : MESSAGES.changed(result.email);
-        res.render('auth/verify', { title: 'Email address confirmed', message, problem: null });
+        res.render('auth/verify', { title: msg('auth.verification.confirmedTitle'), message, problem: null });
       } catch (error) {
         if (!isLinkProblem(error)) throw error;
-        res.status(error.status).render('auth/verify', { title: 'This link does not work', message: null, problem: error.message });
+        res.status(error.status).render('auth/verify', { title: msg('auth.links.brokenTitle'), message: null, problem: error.messageRef });
       }
     },
 
@@ -50,7 +53,7 @@ export function createVerificationController({ services }: AppContext) {
     },
 
     showResendSent(_req: Request, res: Response) {
-      res.render(VERIFICATION_PAGES.resend.view, { title: 'Check your inbox', sent: true });
+      res.render(VERIFICATION_PAGES.resend.view, { title: msg('auth.reset.checkInbox'), sent: true });
     },
 
     /** POST /me/verification — the "resend" button on the profile. */
@@ -71,7 +74,7 @@ export function createVerificationController({ services }: AppContext) {
         res.flash('info', MESSAGES.registered(error.email));
         return res.redirect(303, '/auth/login');
       }
-      res.status(403).render('auth/verification-required', { title: 'Confirm your email address', values: { email: error.email }, message: error.message });
+      res.status(403).render('auth/verification-required', { title: msg('auth.verification.requiredTitle'), values: { email: error.email }, message: error.messageRef });
     },
 
     api: {
@@ -84,12 +87,12 @@ export function createVerificationController({ services }: AppContext) {
 
       async resend(req: Request, res: Response) {
         await services.verification.resendForAddress((matchedData(req) as { email: string }).email, requestMeta(req));
-        res.status(202).json({ message: 'If an unconfirmed account exists for that address, we have sent it a new link.' });
+        res.status(202).json({ message: textFor(res, MESSAGES.resendAccepted) });
       },
 
       async resendForMe(req: Request, res: Response) {
         const sent = await services.verification.resendForUser(signedInUser(req).id, requestMeta(req));
-        res.status(sent ? 202 : 200).json({ message: sent ? MESSAGES.resent : MESSAGES.alreadyVerified });
+        res.status(sent ? 202 : 200).json({ message: textFor(res, sent ? MESSAGES.resent : MESSAGES.alreadyVerified) });
       },
     },
   };

@@ -12,14 +12,16 @@ function baseOptions(config: Config): CookieOptions {
 }
 
 /**
- * With "Remember me" both cookies live as long as their tokens. Without it they are
- * browser-session cookies (no Max-Age): closing the browser ends the sign-in on this computer,
- * and the server ends the family after SESSION_IDLE_TTL unused (session.service.ts).
+ * Each cookie lives as long as its token (Max-Age), as SPEC.md has it — except the refresh cookie
+ * of a sign-in without "Remember me", which is a browser-session cookie (no Max-Age): closing the
+ * browser ends the sign-in on this computer once the short access token has expired
+ * (ACCESS_TOKEN_TTL), and the server ends the family after SESSION_IDLE_TTL unused
+ * (session.service.ts).
  */
 export function setAuthCookies(res: Response, config: Config, tokens: TokenPair): void {
-  const lifetime = (seconds: number) => (tokens.remembered ? { maxAge: seconds * 1000 } : {});
-  res.cookie(config.cookies.accessName, tokens.accessToken, { ...baseOptions(config), ...lifetime(tokens.accessExpiresIn) });
-  res.cookie(config.cookies.refreshName, tokens.refreshToken, { ...baseOptions(config), ...lifetime(tokens.refreshExpiresIn) });
+  res.cookie(config.cookies.accessName, tokens.accessToken, { ...baseOptions(config), maxAge: tokens.accessExpiresIn * 1000 });
+  const refreshLifetime = tokens.remembered ? { maxAge: tokens.refreshExpiresIn * 1000 } : {};
+  res.cookie(config.cookies.refreshName, tokens.refreshToken, { ...baseOptions(config), ...refreshLifetime });
 }
 
 export function clearAuthCookies(res: Response, config: Config): void {

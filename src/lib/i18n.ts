@@ -73,6 +73,8 @@ function createInstance(): I18n {
     interpolation: { escapeValue: false, skipOnVariables: true },
     showSupportNotice: false,
   } as Parameters<I18n['init']>[0]);
+  // `{{label, lowercase}}`: English puts a field's label inside a sentence in lower case ("Enter username.").
+  instance.services.formatter?.add('lowercase', (value: unknown, language?: string) => String(value).toLocaleLowerCase(language));
   return instance;
 }
 
@@ -96,8 +98,15 @@ export const english = translator(DEFAULT_LANGUAGE);
 /** A Message as text in a language: a MessageRef is translated, a plain string kept. */
 export function localize(message: Message, t: Translate): string {
   if (typeof message === 'string') return message;
-  if (isMessageRef(message)) return t(message.key, message.vars);
+  if (isMessageRef(message)) return t(message.key, message.vars && localizeVars(message.vars, t));
   return (message as readonly Message[]).map((sentence) => localize(sentence, t)).join(' ');
+}
+
+/** A variable may itself be a MessageRef (a field's label in a sentence): translated first, in the same language. */
+function localizeVars(vars: TranslateVars, t: Translate): TranslateVars {
+  const entries = Object.entries(vars);
+  if (!entries.some(([, value]) => isMessageRef(value))) return vars;
+  return Object.fromEntries(entries.map(([name, value]) => [name, isMessageRef(value) ? localize(value, t) : value]));
 }
 
 export interface Formatters {
@@ -132,6 +141,27 @@ export function formattersFor(language: Language): Formatters {
   return known;
 }
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+
+/**
+ * The one way to put emphasis inside a translated sentence: `<%- th('me.profile.pendingEmail', { email }) %>`.
+ * The translation is escaped, then its own `<strong>…</strong>` (the only markup a translation
+ * may hold) becomes real tags; each variable is escaped on its own and put in afterwards, so a
+ * value that contains "<strong>" stays text. `count` stays a number, for the plural rules.
+ */
+export function translateHtml(t: Translate, key: string, vars: TranslateVars = {}): string {
+  const values: string[] = [];
+  const placeholders = Object.fromEntries(Object.entries(vars).map(([name, value]) => {
+    if (name === 'count') return [name, value];
+    values.push(String(value));
+    return [name, `\u0000${values.length - 1}\u0000`];
+  }));
+  return escapeHtml(t(key, placeholders))
+    .replace(/&lt;(\/?)strong&gt;/g, '<$1strong>')
+    .replace(/\u0000(\d+)\u0000/g, (_match, index: string) => escapeHtml(values[Number(index)] ?? ''));
+}
+
 /** Every language, named in itself (its own file's `language.self`), for the switcher and the profile. */
 export const LANGUAGE_OPTIONS: readonly { code: Language; name: string }[] = Object.freeze(
   SUPPORTED_LANGUAGES.map((code) => ({ code, name: translator(code)('language.self') })),
@@ -141,6 +171,8 @@ export const LANGUAGE_OPTIONS: readonly { code: Language; name: string }[] = Obj
 export interface ViewI18n {
   lang: Language;
   t: Translate;
+  /** A translation holding `<strong>` (see translateHtml), for `<%- %>`. */
+  th: (key: string, vars?: TranslateVars) => string;
   tm: (message: Message) => string;
   fmt: Formatters;
   languages: typeof LANGUAGE_OPTIONS;
@@ -152,7 +184,7 @@ export function viewI18n(language: Language): ViewI18n {
   let helpers = viewHelpers.get(language);
   if (!helpers) {
     const t = translator(language);
-    helpers = { lang: language, t, tm: (message) => localize(message, t), fmt: formattersFor(language), languages: LANGUAGE_OPTIONS };
+    helpers = { lang: language, t, th: (key, vars) => translateHtml(t, key, vars), tm: (message) => localize(message, t), fmt: formattersFor(language), languages: LANGUAGE_OPTIONS };
     viewHelpers.set(language, helpers);
   }
   return helpers;

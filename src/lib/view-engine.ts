@@ -64,8 +64,8 @@ export function createViewEngine(viewsDir: string, options: { cache: boolean; de
   function partialIn(i18n: ViewI18n): Partial {
     let known = partialsByLanguage.get(i18n);
     if (!known) {
-      const { lang, t, tm, fmt, languages } = i18n;
-      const bound: Partial = (name, args = {}) => template(partialFile(name))({ partial: bound, lang, t, tm, fmt, languages, ...args });
+      const { lang, t, th, tm, fmt, languages } = i18n;
+      const bound: Partial = (name, args = {}) => template(partialFile(name))({ partial: bound, lang, t, th, tm, fmt, languages, ...args });
       known = bound;
       partialsByLanguage.set(i18n, known);
     }

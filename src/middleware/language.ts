@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/env';
 import { negotiateAcceptLanguage } from '../lib/accept-language';
 import { isApiRequest, readCookie } from '../lib/auth-cookies';
-import { DEFAULT_LANGUAGE, isLanguage, Language, viewI18n } from '../lib/i18n';
+import { DEFAULT_LANGUAGE, isLanguage, Language, localize, Message, Translate, translator, viewI18n } from '../lib/i18n';
 import type { Services } from '../services';
 
 /** Set by the language switcher (POST /language); a plain preference, not a secret. */
@@ -19,6 +19,12 @@ export function languageFromRequest(req: Request): Language | undefined {
   const fromCookie = isLanguage(cookie) ? cookie : undefined;
   const fromHeader = negotiateAcceptLanguage(req.get('accept-language'));
   return isApiRequest(req) ? fromHeader : (fromCookie ?? fromHeader);
+}
+
+/** A Message as text in the response's language, for a JSON answer that is not an error. */
+export function textFor(res: Response, message: Message): string {
+  const t = (res.locals.t as Translate | undefined) ?? translator(DEFAULT_LANGUAGE);
+  return localize(message, t);
 }
 
 /** Marks the response as being in `language`, and gives the views their `t`, `tm`, `lang` and `fmt`. */

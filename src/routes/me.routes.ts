@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { createMeController } from '../controllers/me.controller';
+import { createMeController, PROFILE_TITLE } from '../controllers/me.controller';
 import { form } from '../middleware/form';
 import { requireUuidParam } from '../middleware/params';
 import { requireUser } from '../middleware/require-auth';
@@ -10,7 +10,7 @@ import { passwordChangeForm, profileUpdate } from '../validators/me.validators';
 export function meRoutes(ctx: AppContext): Router {
   const me = createMeController(ctx);
   const limits = ctx.rateLimits;
-  const profilePage = { view: 'me/profile', title: 'Your profile', load: me.profileLocals, name: 'profile' };
+  const profilePage = { view: 'me/profile', title: PROFILE_TITLE, load: me.profileLocals, name: 'profile' };
   const passwordPage = { ...profilePage, name: 'password' };
   const router = Router();
   router.use(requireUser);

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
+import { msg } from '../lib/i18n';
 import type { Db } from '../db/knex';
 import { isUniqueViolation, uniqueViolationColumn } from '../db/knex';
-import { ConflictError, UnauthorizedError, ValidationError, FieldErrors } from '../errors/app-error';
+import { ConflictError, UnauthorizedError, ValidationError, FieldMessages } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import { loginCounter, Metrics } from '../lib/metrics';
 import type { RequestMeta } from '../lib/request-meta';
@@ -17,9 +18,9 @@ import { EmailNotVerifiedError, VerificationService } from './verification.servi
 export type { SignedIn } from './sign-in';
 
 export const AUTH_MESSAGES = {
-  invalidCredentials: 'Incorrect username or password',
-  usernameTaken: 'That username is already taken.',
-  emailTaken: 'An account with that email address already exists.',
+  invalidCredentials: msg('auth.errors.invalidCredentials'),
+  usernameTaken: msg('auth.errors.usernameTaken'),
+  emailTaken: msg('auth.errors.emailTaken'),
 } as const;
 
 export interface RegistrationInput {
@@ -73,8 +74,8 @@ export function createAuthService(deps: {
   const logins = loginCounter(deps.metrics);
   const registrations = deps.metrics.counter('gatehouse_registrations_total', 'Accounts created (form, API and the command line)');
 
-  async function takenFields(username: string, email: string): Promise<FieldErrors> {
-    const fields: FieldErrors = {};
+  async function takenFields(username: string, email: string): Promise<FieldMessages> {
+    const fields: FieldMessages = {};
     if (await Users.findUserByUsername(db, username)) fields.username = AUTH_MESSAGES.usernameTaken;
     if (await Users.findUserByEmail(db, email)) fields.email = AUTH_MESSAGES.emailTaken;
     return fields;

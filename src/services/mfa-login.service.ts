@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Message } from '../lib/i18n';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Db } from '../db/knex';
 import { UnauthorizedError } from '../errors/app-error';
@@ -81,7 +82,7 @@ export function createMfaLoginService(deps: {
   const logins = loginCounter(deps.metrics);
   const expired = () => new UnauthorizedError(MFA_MESSAGES.pendingExpired, 'mfa_token_invalid');
 
-  async function refuse(pending: PendingLogin, method: string, meta: RequestMeta, message: string): Promise<never> {
+  async function refuse(pending: PendingLogin, method: string, meta: RequestMeta, message: Message): Promise<never> {
     await Pending.countFailedAttempt(db, pending.id, PENDING_LOGIN_MAX_ATTEMPTS);
     await audit.record('login_failed', { userId: pending.user.id, meta, details: { reason: 'second_factor', method } });
     logins.inc({ outcome: 'wrong_credentials' });

@@ -1,42 +1,45 @@
+import { msg } from '../lib/i18n';
+
 /**
  * Every user-facing sentence of second factors, passkeys and "confirm it's you", in one place
- * (pages, API messages, notice mails), so they can be translated together.
+ * (pages, API messages, notice mails). Most are keys of locales/ (`msg`), translated when shown;
+ * the admins' and the notice mails' sentences are plain English until their sections are translated.
  */
 export const MFA_MESSAGES = {
   // The second step of a login.
-  pendingExpired: 'Your sign-in has expired. Enter your password again.',
-  wrongCode: 'That code is not correct, or it has already been used.',
-  wrongRecoveryCode: 'That recovery code is not correct, or it has already been used.',
-  passkeyFailed: 'That passkey could not be verified. Try again, or use another way to sign in.',
-  signedInWithRecoveryCode: (left: number) => `You signed in with a recovery code. ${left} of them are left: make new ones on your Security page if you are running out.`,
+  pendingExpired: msg('auth.mfa.pendingExpired'),
+  wrongCode: msg('auth.mfa.wrongCode'),
+  wrongRecoveryCode: msg('auth.mfa.wrongRecoveryCode'),
+  passkeyFailed: msg('auth.mfa.passkeyFailed'),
+  signedInWithRecoveryCode: (left: number) => msg('auth.mfa.signedInWithRecoveryCode', { count: left }),
   // Fields.
-  codeFormat: 'Enter the 6-digit code from your authenticator app.',
-  recoveryCodeFormat: 'Enter one of your recovery codes, like ABCDE-12345.',
-  codeOrRecoveryCode: 'Enter a code from your authenticator app or one of your recovery codes.',
-  passkeyName: 'Give the passkey a name of 1 to 64 characters, such as "Laptop".',
-  passkeyResponse: 'The passkey answer is missing or malformed. Try again.',
-  currentPasswordNeeded: 'Enter your current password.',
-  currentPasswordWrong: 'Your current password is not correct.',
+  codeFormat: msg('validation.mfa.codeFormat'),
+  recoveryCodeFormat: msg('validation.mfa.recoveryCodeFormat'),
+  codeOrRecoveryCode: msg('validation.mfa.codeOrRecoveryCode'),
+  passkeyName: msg('validation.mfa.passkeyName'),
+  passkeyResponse: msg('validation.mfa.passkeyResponse'),
+  currentPasswordNeeded: msg('me.mfa.currentPasswordNeeded'),
+  currentPasswordWrong: msg('me.errors.currentPasswordWrong'),
   // Setting up and turning off.
-  totpAlreadyOn: 'An authenticator app is already set up. Turn it off first to set up another one.',
-  totpNotPending: 'Start the authenticator app setup first.',
-  totpNotOn: 'No authenticator app is set up.',
-  noSecondFactor: 'Set up an authenticator app or a passkey first.',
-  passkeyNotFound: 'That passkey does not exist (any more).',
-  passkeyCeremonyExpired: 'That passkey request has expired. Start again.',
-  passkeyAlreadyRegistered: 'That passkey is already registered.',
+  totpAlreadyOn: msg('me.mfa.totpAlreadyOn'),
+  totpNotPending: msg('me.mfa.totpNotPending'),
+  totpNotOn: msg('me.mfa.totpNotOn'),
+  noSecondFactor: msg('me.mfa.noSecondFactor'),
+  passkeyNotFound: msg('me.mfa.passkeyNotFound'),
+  passkeyCeremonyExpired: msg('me.mfa.passkeyCeremonyExpired'),
+  passkeyAlreadyRegistered: msg('me.mfa.passkeyAlreadyRegistered'),
   // Flash messages.
-  totpEnabled: 'Your authenticator app is on. Keep your recovery codes somewhere safe.',
-  totpDisabled: 'Your authenticator app is off.',
-  passkeyAdded: (name: string) => `Passkey "${name}" added.`,
-  passkeyAddedWithCodes: (name: string) => `Passkey "${name}" added. Keep these recovery codes somewhere safe: they get you in if you lose it.`,
-  passkeyRemoved: (name: string) => `Passkey "${name}" removed.`,
-  recoveryCodesRenewed: 'New recovery codes made. The old ones no longer work.',
+  totpEnabled: msg('me.mfa.totpEnabled'),
+  totpDisabled: msg('me.mfa.totpDisabled'),
+  passkeyAdded: (name: string) => msg('me.mfa.passkeyAdded', { name }),
+  passkeyAddedWithCodes: (name: string) => msg('me.mfa.passkeyAddedWithCodes', { name }),
+  passkeyRemoved: (name: string) => msg('me.mfa.passkeyRemoved', { name }),
+  recoveryCodesRenewed: msg('me.mfa.recoveryCodesRenewed'),
   // Confirm it's you (sudo mode).
-  confirmNeeded: 'Confirm it is you to continue. You will not be asked again for 10 minutes.',
-  confirmNoProof: 'Enter your password, or a code from your authenticator app.',
-  confirmed: 'Thanks — confirmed.',
-  reauthenticationRequired: 'Confirm it is you first: this action needs a password or second-factor confirmation from the last 10 minutes.',
+  confirmNeeded: msg('me.confirm.needed'),
+  confirmNoProof: msg('me.confirm.noProof'),
+  confirmed: msg('me.confirm.done'),
+  reauthenticationRequired: msg('me.confirm.required'),
   // Admins.
   mfaSetupRequired: 'Admins must use a second factor: set up an authenticator app or a passkey before using the admin pages.',
   mfaReset: (username: string) => `Second factors of ${username} were removed. They were told by mail.`,

@@ -1,6 +1,6 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { Db, isUniqueViolation } from '../db/knex';
-import { ConflictError, FieldErrors, ForbiddenError, NotFoundError, ValidationError } from '../errors/app-error';
+import { ConflictError, FieldMessages, ForbiddenError, NotFoundError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import { msg } from '../lib/i18n';
 import type { RequestMeta } from '../lib/request-meta';
@@ -197,6 +197,6 @@ export function createMfaService(deps: {
   return service;
 }
 
-function wrongProof(proof: CodeProof): FieldErrors {
+function wrongProof(proof: CodeProof): FieldMessages {
   return 'code' in proof ? { code: MFA_MESSAGES.wrongCode } : { recovery_code: MFA_MESSAGES.wrongRecoveryCode };
 }

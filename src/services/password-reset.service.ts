@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/knex';
+import { msg } from '../lib/i18n';
 import { ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import type { RequestMeta } from '../lib/request-meta';
@@ -20,8 +21,8 @@ import {
 export const RESET_TTL_SECONDS = 3600;
 
 export const RESET_MESSAGES = {
-  tooManyForAddress: 'Too many reset requests for this address. Please wait and try again.',
-  tooManyFromHere: 'Too many reset requests from your network. Please wait and try again.',
+  tooManyForAddress: msg('auth.reset.tooManyForAddress'),
+  tooManyFromHere: msg('auth.reset.tooManyFromHere'),
 } as const;
 
 /** The outbox job behind a forgot-password answer. */

@@ -1,16 +1,17 @@
 import crypto from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { isCommonPassword } from '../lib/common-passwords';
+import { msg, MessageRef } from '../lib/i18n';
 import { bcryptSlots, createLimiter } from '../lib/threadpool';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
 
 export const PASSWORD_MESSAGES = {
-  tooShort: `Password must be at least ${PASSWORD_MIN_LENGTH} characters.`,
-  tooLong: `Password must be at most ${PASSWORD_MAX_LENGTH} characters.`,
-  sameAsIdentity: 'Password must not be your username or email address.',
-  common: 'This password is on a list of commonly used passwords that attackers try first. Choose a less common one.',
+  tooShort: msg('validation.password.tooShort', { min: PASSWORD_MIN_LENGTH }),
+  tooLong: msg('validation.password.tooLong', { max: PASSWORD_MAX_LENGTH }),
+  sameAsIdentity: msg('validation.password.sameAsIdentity'),
+  common: msg('validation.password.common'),
 } as const;
 
 export interface PasswordService {
@@ -76,7 +77,7 @@ export function createPasswordService(cost: number): PasswordService {
  * The password rules shared by registration, password change and reset. Returns the message
  * to show at the field, or undefined when the password is acceptable.
  */
-export function checkPasswordPolicy(password: string, identity: { username?: string; email?: string }): string | undefined {
+export function checkPasswordPolicy(password: string, identity: { username?: string; email?: string }): MessageRef | undefined {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
   if (length < PASSWORD_MIN_LENGTH) return PASSWORD_MESSAGES.tooShort;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import { msg } from '../lib/i18n';
 import { UnauthorizedError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import type { RequestMeta } from '../lib/request-meta';
@@ -10,8 +11,8 @@ import type { AuthMethods, SessionService, TokenPair } from './session.service';
 import type { VerificationService } from './verification.service';
 
 export const PROFILE_MESSAGES = {
-  currentPasswordNeeded: 'Enter your current password to change your email address.',
-  currentPasswordWrong: 'Your current password is not correct.',
+  currentPasswordNeeded: msg('me.errors.currentPasswordNeeded'),
+  currentPasswordWrong: msg('me.errors.currentPasswordWrong'),
 } as const;
 
 export interface ProfileChanges {

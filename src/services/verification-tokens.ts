@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { Message, msg } from '../lib/i18n';
 import type { Db } from '../db/knex';
 import { AppError, TooManyRequestsError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
@@ -8,7 +9,7 @@ import * as Tokens from '../models/account-token.model';
 export const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export const LINK_MESSAGES = {
-  invalid: 'This link is invalid, has expired or has already been used.',
+  invalid: msg('auth.links.invalid'),
 } as const;
 
 /** A link that cannot be used. One message for every reason, so a link tells nothing about an account. */
@@ -75,7 +76,7 @@ export async function claimLinkToken(db: Db, clock: Clock, row: Tokens.AccountTo
 export interface SendLimits {
   minIntervalSeconds: number;
   perHour: number;
-  message: string;
+  message: Message;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import { msg } from '../lib/i18n';
 import { isUniqueViolation } from '../db/knex';
 import { AppError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
@@ -14,11 +15,11 @@ import { checkSendLimits, claimLinkToken, findLiveLinkToken, InvalidLinkError, i
 export const VERIFICATION_TTL_SECONDS = 24 * 3600;
 
 export const VERIFICATION_MESSAGES = {
-  notVerified: 'Confirm your email address before you log in: follow the link we sent you, or ask for a new one.',
-  tooSoon: 'We have just sent you a link. Please wait before asking for another one.',
-  tooManyForAddress: 'Too many requests for this address. Please wait and try again.',
-  tooManyFromHere: 'Too many requests from your network. Please wait and try again.',
-  emailTakenNow: 'That address now belongs to another account, so your email address was not changed.',
+  notVerified: msg('auth.verification.notVerified'),
+  tooSoon: msg('auth.verification.tooSoon'),
+  tooManyForAddress: msg('auth.verification.tooManyForAddress'),
+  tooManyFromHere: msg('auth.verification.tooManyFromHere'),
+  emailTakenNow: msg('auth.verification.emailTakenNow'),
 } as const;
 
 /** Signed-in users: one mail a minute, five an hour, per purpose. */

@@ -1,6 +1,6 @@
 import { body, ValidationChain } from 'express-validator';
-import { msg, SUPPORTED_LANGUAGES } from '../lib/i18n';
-import { checkPasswordPolicy, PASSWORD_MAX_LENGTH } from '../services/password.service';
+import { Message, msg, SUPPORTED_LANGUAGES } from '../lib/i18n';
+import { checkPasswordPolicy, PASSWORD_MAX_LENGTH, PASSWORD_MESSAGES } from '../services/password.service';
 
 /**
  * Field rules shared by forms and JSON. Every field must be one string: arrays (repeated form
@@ -8,16 +8,35 @@ import { checkPasswordPolicy, PASSWORD_MAX_LENGTH } from '../services/password.s
  * a string can ever reach Knex.
  */
 export const FIELD_MESSAGES = {
-  notText: (label: string) => `${label} must be a single text value.`,
-  malformed: (label: string) => `${label} contains characters that are not valid text.`,
-  required: (label: string) => `Enter ${label.toLowerCase()}.`,
-  username: 'Username must be 3 to 32 characters: letters, digits, dots, dashes or underscores.',
-  email: 'Enter a valid email address (at most 254 characters).',
-  emailAscii: 'Enter the address in plain ASCII (an internationalised domain in its xn-- form).',
-  login: 'Enter your username or email address as you registered it.',
-  name: (label: string) => `${label} must be at most 50 characters, without control characters.`,
-  passwordTooLong: `Password must be at most ${PASSWORD_MAX_LENGTH} characters.`,
-  confirmation: 'The two passwords do not match.',
+  notText: (label: Message) => msg('validation.notText', { label }),
+  malformed: (label: Message) => msg('validation.malformed', { label }),
+  required: (label: Message) => msg('validation.required', { label }),
+  username: msg('validation.username.format'),
+  email: msg('validation.email.format'),
+  emailAscii: msg('validation.email.ascii'),
+  login: msg('validation.login.format'),
+  loginTooLong: msg('validation.login.tooLong'),
+  name: (label: Message) => msg('validation.name', { label }),
+  tooLong: (label: Message) => msg('validation.tooLong', { label }),
+  passwordTooLong: PASSWORD_MESSAGES.tooLong,
+  confirmation: msg('validation.password.confirmation'),
+} as const;
+
+/** Field names as the messages say them (validation.labels in locales/). */
+export const LABELS = {
+  username: msg('validation.labels.username'),
+  email: msg('validation.labels.email'),
+  password: msg('validation.labels.password'),
+  currentPassword: msg('validation.labels.currentPassword'),
+  passwordConfirmation: msg('validation.labels.passwordConfirmation'),
+  firstName: msg('validation.labels.firstName'),
+  secondName: msg('validation.labels.secondName'),
+  login: msg('validation.labels.login'),
+  code: msg('validation.labels.code'),
+  recoveryCode: msg('validation.labels.recoveryCode'),
+  passkey: msg('validation.labels.passkey'),
+  passkeyName: msg('validation.labels.passkeyName'),
+  language: msg('validation.labels.language'),
 } as const;
 
 // Control and invisible formatting characters (NUL, bidi overrides, zero-width joiners…).
@@ -35,7 +54,7 @@ function fitsColumn(max: number) {
   return (value: string) => [...value].length <= max;
 }
 
-export function singleString(field: string, label: string, required: boolean): ValidationChain {
+export function singleString(field: string, label: Message, required: boolean): ValidationChain {
   const chain = body(field);
   const guarded = required
     ? chain.exists({ values: 'undefined' }).withMessage(FIELD_MESSAGES.required(label)).bail()
@@ -45,15 +64,15 @@ export function singleString(field: string, label: string, required: boolean): V
 }
 
 export function usernameField(field = 'username'): ValidationChain {
-  return singleString(field, 'Username', true)
+  return singleString(field, LABELS.username, true)
     .trim()
-    .notEmpty().withMessage(FIELD_MESSAGES.required('Username')).bail()
+    .notEmpty().withMessage(FIELD_MESSAGES.required(LABELS.username)).bail()
     .matches(USERNAME).withMessage(FIELD_MESSAGES.username);
 }
 
 export function emailField(options: { required: boolean } = { required: true }): ValidationChain {
-  const chain = singleString('email', 'Email address', options.required).trim();
-  return (options.required ? chain.notEmpty().withMessage(FIELD_MESSAGES.required('Email address')).bail() : chain)
+  const chain = singleString('email', LABELS.email, options.required).trim();
+  return (options.required ? chain.notEmpty().withMessage(FIELD_MESSAGES.required(LABELS.email)).bail() : chain)
     // Measured as stored, lower-cased: "İ" lower-cases to two code points.
     .custom((value: string) => fitsColumn(254)(value.toLowerCase())).withMessage(FIELD_MESSAGES.email).bail()
     // ASCII only, so an address compares the same on SQLite and under MySQL's folding collation.
@@ -64,7 +83,7 @@ export function emailField(options: { required: boolean } = { required: true }):
 }
 
 export function nameField(field: 'first_name' | 'second_name'): ValidationChain {
-  const label = field === 'first_name' ? 'First name' : 'Second name';
+  const label = field === 'first_name' ? LABELS.firstName : LABELS.secondName;
   return singleString(field, label, false)
     .trim()
     .customSanitizer((value: string) => value.normalize('NFC'))
@@ -76,14 +95,14 @@ export function nameField(field: 'first_name' | 'second_name'): ValidationChain 
  * The current password where it is only needed for some changes (the email on the profile):
  * absent or empty means "not given"; anything else must be one non-empty string.
  */
-export function optionalPasswordField(field: string, label: string): ValidationChain {
+export function optionalPasswordField(field: string, label: Message): ValidationChain {
   return singleString(field, label, false)
     .if((value: string) => value !== '')
     .isLength({ max: PASSWORD_MAX_LENGTH * 4 }).withMessage(FIELD_MESSAGES.passwordTooLong);
 }
 
 /** A password as typed: any characters, checked only for type and an upper bound here. */
-export function passwordField(field: string, label = 'Password'): ValidationChain {
+export function passwordField(field: string, label: Message = LABELS.password): ValidationChain {
   return singleString(field, label, true)
     .notEmpty().withMessage(FIELD_MESSAGES.required(label)).bail()
     .isLength({ max: PASSWORD_MAX_LENGTH * 4 }).withMessage(FIELD_MESSAGES.passwordTooLong);
@@ -93,24 +112,25 @@ export function passwordField(field: string, label = 'Password'): ValidationChai
 export function newPasswordField(field: string, identity: (req: { body?: Record<string, unknown> }) => { username?: string; email?: string }): ValidationChain {
   return passwordField(field).bail().custom((value: string, { req }) => {
     const problem = checkPasswordPolicy(value, identity(req));
-    if (problem) throw new Error(problem);
+    // A MessageRef thrown is kept as the field's message (middleware/validate.ts).
+    if (problem) throw problem;
     return true;
   });
 }
 
 export function confirmationField(field: string, of: string, required: boolean): ValidationChain {
-  return singleString(field, 'Password confirmation', required)
+  return singleString(field, LABELS.passwordConfirmation, required)
     .custom((value: string, { req }) => value === req.body?.[of]).withMessage(FIELD_MESSAGES.confirmation);
 }
 
 /** A language of SUPPORTED_LANGUAGES; with `allowNone`, '' too ("no choice": the browser's). */
 export function languageField(field: string, options: { required: boolean; allowNone: boolean }): ValidationChain {
   const allowed: readonly string[] = options.allowNone ? [...SUPPORTED_LANGUAGES, ''] : SUPPORTED_LANGUAGES;
-  return singleString(field, 'Language', options.required)
+  return singleString(field, LABELS.language, options.required)
     .custom((value: string) => allowed.includes(value)).withMessage(msg('validation.language.unsupported', { languages: SUPPORTED_LANGUAGES.join(', ') }));
 }
 
 /** An optional free-form string such as `next`: only its type and length are checked here. */
 export function optionalText(field: string, max = 2048): ValidationChain {
-  return singleString(field, field, false).isLength({ max }).withMessage(`${field} is too long.`);
+  return singleString(field, field, false).isLength({ max }).withMessage(FIELD_MESSAGES.tooLong(field));
 }

@@ -2,7 +2,8 @@ import { body, query, ValidationChain } from 'express-validator';
 import { safeNextPath } from '../lib/safe-next';
 import { MFA_MESSAGES } from '../services/mfa-messages';
 import { normalizeRecoveryCode } from '../services/recovery-codes.service';
-import { optionalText, passwordField, singleString } from './fields';
+import { msg } from '../lib/i18n';
+import { LABELS, optionalText, passwordField, singleString } from './fields';
 
 const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}]/u;
 /** A WebAuthn answer is a few kB; a registration with a long certificate chain stays well under this. */
@@ -10,14 +11,14 @@ const MAX_PASSKEY_RESPONSE = 16_000;
 
 /** Six digits from the authenticator app; spaces people type between groups are dropped. */
 function codeField(required: boolean): ValidationChain {
-  return singleString('code', 'Code', required)
+  return singleString('code', LABELS.code, required)
     .customSanitizer((value: string) => value.replace(/\s/g, ''))
     .if((value: string) => required || value !== '')
     .matches(/^\d{6}$/).withMessage(MFA_MESSAGES.codeFormat);
 }
 
 function recoveryCodeField(): ValidationChain {
-  return singleString('recovery_code', 'Recovery code', false)
+  return singleString('recovery_code', LABELS.recoveryCode, false)
     .trim()
     .if((value: string) => value !== '')
     .isLength({ max: 32 }).withMessage(MFA_MESSAGES.recoveryCodeFormat).bail()
@@ -31,7 +32,7 @@ function oneCode(options: { passkey: boolean } = { passkey: false }): Validation
     const passkey = req.body?.passkey_response;
     if (options.passkey && ((typeof passkey === 'string' && passkey !== '') || (passkey && typeof passkey === 'object'))) return true;
     const given = ['code', 'recovery_code'].filter((field) => typeof req.body?.[field] === 'string' && req.body[field].trim() !== '');
-    if (given.length !== 1) throw new Error(MFA_MESSAGES.codeOrRecoveryCode);
+    if (given.length !== 1) throw MFA_MESSAGES.codeOrRecoveryCode;
     return true;
   });
 }
@@ -42,7 +43,7 @@ function oneCode(options: { passkey: boolean } = { passkey: false }): Validation
  * the rest. Nothing from it but that id ever reaches a query.
  */
 function passkeyResponseField(required: boolean): ValidationChain {
-  return singleString('passkey_response', 'Passkey', required)
+  return singleString('passkey_response', LABELS.passkey, required)
     .if((value: string) => required || value !== '')
     .isLength({ min: 2, max: MAX_PASSKEY_RESPONSE }).withMessage(MFA_MESSAGES.passkeyResponse).bail()
     .custom((value: string) => {
@@ -60,18 +61,18 @@ const nextField = () => optionalText('next').customSanitizer((value: string) => 
 /** The code prompt of a login: an authenticator code, a recovery code, or a passkey's answer. */
 export const secondStepForm = [codeField(false), recoveryCodeField(), passkeyResponseField(false), nextField(), oneCode({ passkey: true })];
 
-export const mfaTokenField = () => singleString('mfa_token', 'mfa_token', true).isLength({ min: 1, max: 128 }).withMessage('mfa_token must be the token from the login answer.');
+export const mfaTokenField = () => singleString('mfa_token', 'mfa_token', true).isLength({ min: 1, max: 128 }).withMessage(msg('validation.mfaToken'));
 
 export const secondStepApi = [mfaTokenField(), codeField(false), recoveryCodeField(), oneCode()];
 
-export const totpStartApi = [passwordField('current_password', 'Current password')];
+export const totpStartApi = [passwordField('current_password', LABELS.currentPassword)];
 export const totpConfirm = [codeField(true)];
 export const codeOrRecoveryForm = [codeField(false), recoveryCodeField(), oneCode()];
-export const totpDisableApi = [passwordField('current_password', 'Current password'), ...codeOrRecoveryForm];
-export const recoveryCodesApi = [passwordField('current_password', 'Current password')];
+export const totpDisableApi = [passwordField('current_password', LABELS.currentPassword), ...codeOrRecoveryForm];
+export const recoveryCodesApi = [passwordField('current_password', LABELS.currentPassword)];
 
 export const passkeyNameForm = [
-  singleString('name', 'Name', true).trim()
+  singleString('name', LABELS.passkeyName, true).trim()
     .isLength({ min: 1, max: 64 }).withMessage(MFA_MESSAGES.passkeyName).bail()
     .not().matches(CONTROL_OR_FORMAT).withMessage(MFA_MESSAGES.passkeyName),
 ];
@@ -87,7 +88,7 @@ const returnToField = () => optionalText('return_to').customSanitizer((value: st
 export const confirmQuery = [query('return_to').optional().custom((value) => typeof value === 'string' && value.length <= 2048).customSanitizer((value: string) => safeNextPath(value) ?? '')];
 
 export const confirmForm = [
-  singleString('current_password', 'Current password', false).isLength({ max: 1024 }).withMessage(MFA_MESSAGES.currentPasswordWrong),
+  singleString('current_password', LABELS.currentPassword, false).isLength({ max: 1024 }).withMessage(MFA_MESSAGES.currentPasswordWrong),
   codeField(false),
   passkeyResponseField(false),
   returnToField(),
@@ -95,7 +96,7 @@ export const confirmForm = [
   body('current_password').custom((_value, { req }) => {
     const given = ['current_password', 'code'].some((field) => typeof req.body?.[field] === 'string' && req.body[field] !== '')
       || (req.body?.passkey_response !== null && typeof req.body?.passkey_response === 'object');
-    if (!given) throw new Error(MFA_MESSAGES.confirmNoProof);
+    if (!given) throw MFA_MESSAGES.confirmNoProof;
     return true;
   }),
 ];

@@ -186,15 +186,14 @@ export function defineAccountActivityFlows(setup: () => Promise<{ t: TestApp; sm
   describe('remember me', () => {
     const IDLE = 12 * HOUR;
 
-    test('unticked: both cookies are browser-session cookies (no Max-Age, no Expires); the session is marked not remembered', async () => {
+    test('unticked: the refresh cookie is a browser-session cookie (no Max-Age, no Expires), the access cookie keeps its short lifetime; the session is marked not remembered', async () => {
       const browser = new Browser(t.app);
       const res = await loginForm(browser, user);
-      for (const name of ['access_token', 'refresh_token']) {
-        const cookie = setCookie(res, name)!;
-        expect(cookie.attributes).toMatchObject({ httponly: true, samesite: 'Lax', path: '/' });
-        expect(cookie.attributes['max-age']).toBeUndefined();
-        expect(cookie.attributes.expires).toBeUndefined();
-      }
+      const refresh = setCookie(res, 'refresh_token')!;
+      expect(refresh.attributes).toMatchObject({ httponly: true, samesite: 'Lax', path: '/' });
+      expect(refresh.attributes['max-age']).toBeUndefined();
+      expect(refresh.attributes.expires).toBeUndefined();
+      expect(setCookie(res, 'access_token')!.attributes['max-age']).toBe(String(t.config.jwt.accessTtlSeconds));
       const row = await t.db('refresh_sessions').where({ user_id: user.internalId }).first();
       expect(Boolean(row.remembered)).toBe(false);
       expect(new Date(row.expires_at).getTime() - t.clock.now().getTime()).toBe(IDLE * 1000);

@@ -30,12 +30,18 @@ describe('auth cookies with the default settings', () => {
     expectAuthCookie(setCookie(res, 'refresh_token'), 7 * 86400, false);
   });
 
-  it('on login without it: the same two cookies as browser-session cookies (no Max-Age, no Expires)', async () => {
+  it('on login without it: the same access cookie, and the refresh cookie as a browser-session cookie (no Max-Age, no Expires)', async () => {
     const user = await createUser(t);
     const res = await new Browser(t.app).submit('/auth/login', { login: user.username, password: user.password });
     expect(res.status).toBe(303);
-    expectAuthCookie(setCookie(res, 'access_token'), null, false);
+    expectAuthCookie(setCookie(res, 'access_token'), 900, false);
     expectAuthCookie(setCookie(res, 'refresh_token'), null, false);
+  });
+
+  it.each(['on', 'true', 'YES'])('a box ticked as %p counts as ticked', async (value) => {
+    const user = await createUser(t);
+    const res = await new Browser(t.app).submit('/auth/login', { login: user.username, password: user.password, remember: value });
+    expectAuthCookie(setCookie(res, 'refresh_token'), 7 * 86400, false);
   });
 
   it('on registration: the same two cookies', async () => {

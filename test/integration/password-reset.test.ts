@@ -51,7 +51,7 @@ describe('GET and POST /auth/forgot', () => {
     }
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[0]).toMatchObject({ status: 303, location: '/auth/forgot/sent', pageStatus: 200 });
-    expect(answers[0]!.page).toContain('If an account exists for that address, we\'ve sent a link');
+    expect(answers[0]!.page).toContain('If an account exists for that address, we’ve sent a link');
 
     await t.app.services.outbox.drain();
     expect(smtp.mailsTo(user.email).filter((mail) => mail.subject === RESET)).toHaveLength(1);
