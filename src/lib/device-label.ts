@@ -3,6 +3,8 @@
  * Deliberately small: it names the common browsers and systems and falls back to "Unknown
  * browser"; it is a hint for the user, never used for any security decision.
  */
+import { Message, msg } from './i18n';
+
 const BROWSERS: [RegExp, string][] = [
   [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
   [/\bOPR\/|\bOpera\b/, 'Opera'],
@@ -24,10 +26,24 @@ const SYSTEMS: [RegExp, string][] = [
   [/\bLinux\b/, 'Linux'],
 ];
 
-export function deviceLabel(userAgent: string | null): string {
-  if (!userAgent) return 'Unknown device';
+function partsOf(userAgent: string) {
   const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
   const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  return { browser, system };
+}
+
+export function deviceLabel(userAgent: string | null): string {
+  if (!userAgent) return 'Unknown device';
+  const { browser, system } = partsOf(userAgent);
   if (browser && system) return `${browser} on ${system}`;
   return browser ?? (system ? `Browser on ${system}` : 'Unknown browser');
+}
+
+/** The same label as a Message, in the reader's language (the names of browsers and systems stay as they are). */
+export function deviceMessage(userAgent: string | null): Message {
+  if (!userAgent) return msg('admin.device.unknownDevice');
+  const { browser, system } = partsOf(userAgent);
+  if (browser && system) return msg('admin.device.browserOnSystem', { browser, system });
+  if (browser) return browser;
+  return system ? msg('admin.device.someBrowserOnSystem', { system }) : msg('admin.device.unknownBrowser');
 }
