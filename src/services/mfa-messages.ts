@@ -42,19 +42,11 @@ export const MFA_MESSAGES = {
   reauthenticationRequired: msg('me.confirm.required'),
   // Admins.
   mfaSetupRequired: 'Admins must use a second factor: set up an authenticator app or a passkey before using the admin pages.',
-  mfaReset: (username: string) => `Second factors of ${username} were removed. They were told by mail.`,
   mfaResetSelf: 'You cannot reset your own second factors here: use your Security page.',
   mfaNothingToReset: 'This user has no second factor.',
-  // One sentence per change, for the notice mail.
-  notices: {
-    totp_enabled: 'An authenticator app was set up as a second factor for your account.',
-    totp_disabled: 'The authenticator app was turned off for your account.',
-    recovery_codes_generated: 'New recovery codes were made for your account; the earlier ones no longer work.',
-    recovery_code_used: 'One of your recovery codes was used to sign in or to confirm a change.',
-    passkey_added: 'A passkey was added to your account.',
-    passkey_removed: 'A passkey was removed from your account.',
-    mfa_reset: 'An administrator removed the second factors (authenticator app, passkeys and recovery codes) of your account.',
-  },
 } as const;
 
-export type SecurityChange = keyof typeof MFA_MESSAGES.notices;
+/** The changes a security notice mail tells the account about (its sentence: mail.securityNotice.summary.<change>). */
+export const SECURITY_CHANGES = ['totp_enabled', 'totp_disabled', 'recovery_codes_generated', 'recovery_code_used', 'passkey_added', 'passkey_removed', 'mfa_reset'] as const;
+
+export type SecurityChange = (typeof SECURITY_CHANGES)[number];
