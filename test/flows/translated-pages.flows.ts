@@ -87,7 +87,7 @@ export function defineTranslatedPagesFlows(setup: (env: Record<string, string>) 
       }
       if (language !== 'en') expect((await browser.get('/admin/audit')).text).toContain(`<h1>${SAMPLES[language]!.audit}</h1>`);
       // The reader's session, opened by a Chrome on Linux: the device named in the page's language.
-      const device = translator(language)('admin.device.browserOnSystem', { browser: 'Chrome', system: 'Linux' });
+      const device = translator(language)('common.device.browserOnSystem', { browser: 'Chrome', system: 'Linux' });
       expect((await browser.get(`/admin/users/${reader.id}`)).text).toContain(`<strong>${device}</strong>`);
     });
 
