@@ -61,7 +61,8 @@ export function createDeviceService(deps: { clock: Clock; audit: AuditService; m
         await mail.send({
           to: user.email,
           template: 'new-sign-in',
-          locals: { ...recipientLocals(user), language: user.language, when: now.toISOString(), device, ip: meta.ip ?? msg('me.sessions.unknownIp') },
+          language: mailLanguage(user, meta),
+          locals: { ...recipientLocals(user), when: now.toISOString(), device, ip: meta.ip ?? msg('me.sessions.unknownIp') },
         }, trx);
         await audit.record('sign_in_alert_sent', { userId: user.id, meta, details: { family: familyId } }, trx);
       }

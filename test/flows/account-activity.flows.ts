@@ -119,6 +119,20 @@ export function defineAccountActivityFlows(setup: () => Promise<{ t: TestApp; sm
   });
 
   describe('the new sign-in alert', () => {
+    test('to an account with no saved language, it is written in the language of the browser that signed in', async () => {
+      await signIn(t, user);
+      const laptop = new Browser(t.app, FIREFOX_ON_WINDOWS);
+      await laptop.get('/');
+      expect((await laptop.submit('/language', { lang: 'es', next: '/' })).status).toBe(303);
+      expect((await loginForm(laptop, user)).status).toBe(303);
+      await t.app.services.outbox.drain();
+      const es = translator('es');
+      const mails = smtp.mailsTo(user.email).filter((mail) => mail.subject === es('account.mail.newSignIn.subject'));
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.text).toContain(es('account.mail.newSignIn.device', { device: 'Firefox en Windows' }));
+      expect(englishLeftovers(mails[0]!.html, 'es')).toEqual([]);
+    });
+
     test('to an account that reads Russian, it names the device and the time in Russian; the API names devices in Accept-Language\'s language', async () => {
       await Users.updateUser(t.db, user.internalId, { language: 'ru' }, t.clock.now());
       await signIn(t, user);
