@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
-import { deviceMessage } from '../lib/device-label';
+import { deviceLabel } from '../lib/device-label';
 import { msg } from '../lib/i18n';
 import type { PageRequest } from '../lib/pagination';
 import { requestMeta } from '../lib/request-meta';
@@ -25,7 +25,7 @@ export function createAdminController({ services }: AppContext) {
      */
     async loadUser(req: Request, res: Response, next: () => void) {
       const detail = await services.admin.getUser(targetId(req));
-      const sessions = detail.sessions.map((session) => ({ ...session, device: deviceMessage(session.user_agent) }));
+      const sessions = detail.sessions.map((session) => ({ ...session, device: deviceLabel(session.user_agent) }));
       Object.assign(res.locals, { ...detail, sessions, isSelf: detail.user.id === signedInUser(req).id });
       next();
     },

@@ -4,9 +4,10 @@ import { clearAuthCookies } from '../lib/auth-cookies';
 import { msg } from '../lib/i18n';
 import type { PageRequest } from '../lib/pagination';
 import { requestMeta } from '../lib/request-meta';
+import { textFor } from '../middleware/language';
 import { signedInUser } from '../middleware/require-auth';
 import type { AccountExport, DeletionProof } from '../services/account.service';
-import { ACTIVITY_KIND_NAMES, ActivityKind } from '../services/activity.service';
+import { ACTIVITY_KIND_NAMES, ActivityEntry, ActivityKind } from '../services/activity.service';
 import { hasSecondFactor } from '../services/mfa.service';
 import type { AppContext } from '../types/context';
 
@@ -20,11 +21,21 @@ export function exportFileName(data: AccountExport): string {
   return `gatehouse-${data.profile.username.replace(/[^A-Za-z0-9_.-]/g, '_')}-${data.exported_at.slice(0, 10)}.json`;
 }
 
-/** The export, as a file the browser saves rather than shows. */
+/** An activity entry for JSON: its device named in the response's language. */
+export function readableEntry(res: Response, entry: ActivityEntry): ActivityEntry {
+  return { ...entry, device: entry.device === null ? null : textFor(res, entry.device) };
+}
+
+/** The export, as a file the browser saves rather than shows; its devices named in the response's language. */
 export function sendExport(res: Response, data: AccountExport): void {
+  const readable: AccountExport = {
+    ...data,
+    sessions: data.sessions.map((session) => ({ ...session, device: textFor(res, session.device) })),
+    activity: data.activity.map((entry) => readableEntry(res, entry)),
+  };
   res.attachment(exportFileName(data));
   res.type('application/json');
-  res.send(JSON.stringify(data, null, 2));
+  res.send(JSON.stringify(readable, null, 2));
 }
 
 /** Security activity, "Download my data" and "Delete my account": the pages of docs/account.md. */

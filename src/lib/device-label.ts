@@ -3,7 +3,10 @@
  * Deliberately small: it names the common browsers and systems and falls back to "Unknown
  * browser"; it is a hint for the user, never used for any security decision.
  */
-import { Message, msg } from './i18n';
+import { MessageRef, msg } from './i18n';
+
+/** A browser's name alone (not ours to translate), or a sentence to translate. */
+export type DeviceLabel = string | MessageRef;
 
 const BROWSERS: [RegExp, string][] = [
   [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
@@ -32,18 +35,14 @@ function partsOf(userAgent: string) {
   return { browser, system };
 }
 
-export function deviceLabel(userAgent: string | null): string {
-  if (!userAgent) return 'Unknown device';
+/**
+ * The label as a Message, translated where it is read: on a page, in an API answer, in the
+ * export, in a mail (the mail's language). The names of browsers and systems stay as they are.
+ */
+export function deviceLabel(userAgent: string | null): DeviceLabel {
+  if (!userAgent) return msg('common.device.unknownDevice');
   const { browser, system } = partsOf(userAgent);
-  if (browser && system) return `${browser} on ${system}`;
-  return browser ?? (system ? `Browser on ${system}` : 'Unknown browser');
-}
-
-/** The same label as a Message, in the reader's language (the names of browsers and systems stay as they are). */
-export function deviceMessage(userAgent: string | null): Message {
-  if (!userAgent) return msg('admin.device.unknownDevice');
-  const { browser, system } = partsOf(userAgent);
-  if (browser && system) return msg('admin.device.browserOnSystem', { browser, system });
+  if (browser && system) return msg('common.device.browserOnSystem', { browser, system });
   if (browser) return browser;
-  return system ? msg('admin.device.someBrowserOnSystem', { system }) : msg('admin.device.unknownBrowser');
+  return system ? msg('common.device.someBrowserOnSystem', { system }) : msg('common.device.unknownBrowser');
 }

@@ -81,7 +81,7 @@ export function createErrorHandler(logger: Logger, metrics: Metrics = createMetr
     }
     renderPage(appError, { message, fields }, t, req, res).catch((renderError) => {
       logger.error({ err: renderError, requestId: req.id }, 'error page failed to render');
-      if (!res.headersSent) res.type('text/plain').send(`${message} (request id ${req.id})`);
+      if (!res.headersSent) res.type('text/plain').send(t('errors.page.plainFallback', { message, requestId: req.id }));
     });
   };
 }

@@ -45,7 +45,8 @@ export function validateQuery(...chains: ValidationChain[]) {
     ...chains,
     function rejectInvalidQuery(req: Request, _res: Response, next: NextFunction) {
       const fields = fieldErrorsOf(req);
-      if (fields) throw new ValidationError(fields, Object.values(fields).join(' '));
+      // A list of whole sentences, each translated when shown: the messages are keys, not text to join.
+      if (fields) throw new ValidationError(fields, Object.values(fields));
       next();
     },
   ];

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { createAdminController } from '../controllers/admin.controller';
+import { msg } from '../lib/i18n';
 import { form } from '../middleware/form';
 import { requireUuidParam } from '../middleware/params';
 import { requireRecentAuth } from '../middleware/recent-auth';
@@ -15,7 +16,7 @@ import { accountForm, auditQuery, userListQuery } from '../validators/admin.vali
  */
 export function adminRoutes(ctx: AppContext): Router {
   const admin = createAdminController(ctx);
-  const userPage = { view: 'admin/user', title: 'User' };
+  const userPage = { view: 'admin/user', title: msg('admin.user.title') };
   const userId = requireUuidParam('id');
   const recent = requireRecentAuth(ctx);
   const router = Router();

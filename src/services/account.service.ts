@@ -3,7 +3,7 @@ import type { Db } from '../db/knex';
 import { ConflictError, UnauthorizedError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import { msg } from '../lib/i18n';
-import { deviceLabel } from '../lib/device-label';
+import { DeviceLabel, deviceLabel } from '../lib/device-label';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Articles from '../models/article.model';
 import * as AuditEvents from '../models/audit-event.model';
@@ -51,7 +51,7 @@ export interface AccountExport {
       passkey_list: { name: string; device_type: string; backed_up: boolean; created_at: string; last_used_at: string | null }[];
     };
   };
-  sessions: { device: string; user_agent: string | null; ip: string | null; started_at: string; last_used_at: string; remembered: boolean }[];
+  sessions: { device: DeviceLabel; user_agent: string | null; ip: string | null; started_at: string; last_used_at: string; remembered: boolean }[];
   known_browsers: number;
   activity: ActivityEntry[];
   articles: { id: number; title: string; body: string; created_at: string; updated_at: string }[];

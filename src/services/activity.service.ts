@@ -2,7 +2,7 @@ import type { Db } from '../db/knex';
 import { seekFor } from '../db/keyset';
 import type { Clock } from '../lib/clock';
 import { createCountCache } from '../lib/count-cache';
-import { deviceLabel } from '../lib/device-label';
+import { DeviceLabel, deviceLabel } from '../lib/device-label';
 import { keysetPaged, Paged, PageRequest } from '../lib/pagination';
 import * as AuditEvents from '../models/audit-event.model';
 import { listActiveFamilies } from '../models/refresh-session.model';
@@ -39,7 +39,8 @@ export interface ActivityEntry {
   kind: ActivityKind | 'other';
   created_at: string;
   ip: string | null;
-  device: string | null;
+  /** Translated where it is shown (a page, the API, the export). */
+  device: DeviceLabel | null;
   by_admin: boolean;
   session: { id: string; live: boolean } | null;
   details: Record<string, unknown> | null;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
 import { deviceLabel } from '../lib/device-label';
+import { msg } from '../lib/i18n';
 import type { RequestMeta } from '../lib/request-meta';
 import * as Devices from '../models/known-device.model';
 import type { UserRow } from '../models/user.model';
@@ -60,7 +61,8 @@ export function createDeviceService(deps: { clock: Clock; audit: AuditService; m
         await mail.send({
           to: user.email,
           template: 'new-sign-in',
-          locals: { ...recipientLocals(user), language: user.language, when: `${now.toISOString().replace('T', ' ').slice(0, 16)} UTC`, device, ip: meta.ip ?? 'unknown' },
+          language: mailLanguage(user, meta),
+          locals: { ...recipientLocals(user), when: now.toISOString(), device, ip: meta.ip ?? msg('me.sessions.unknownIp') },
         }, trx);
         await audit.record('sign_in_alert_sent', { userId: user.id, meta, details: { family: familyId } }, trx);
       }

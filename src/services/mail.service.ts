@@ -3,7 +3,7 @@ import ejs from 'ejs';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
-import { DEFAULT_LANGUAGE, isLanguage, isMessageRef, Language, localize, MessageRef, translator } from '../lib/i18n';
+import { DEFAULT_LANGUAGE, formattersFor, isLanguage, isMessageRef, Language, localize, MessageRef, translator } from '../lib/i18n';
 import type { RequestMeta } from '../lib/request-meta';
 import type { Db } from '../db/knex';
 import { createOutboxTransport } from './mail-outbox';
@@ -97,7 +97,7 @@ export function createMailService(deps: { config: Config; outbox: Outbox; logger
     const t = translator(language);
     const words = Object.fromEntries(Object.entries(locals).map(([name, value]) => [name, isMessageRef(value) ? localize(value, t) : value]));
     const subject = t(MAIL_SUBJECTS[template]);
-    const data = { ...words, appUrl: config.appUrl, subject, t, lang: language };
+    const data = { ...words, appUrl: config.appUrl, subject, t, fmt: formattersFor(language), lang: language };
     const [html, text] = await Promise.all([
       ejs.renderFile(path.join(templateDir, `${template}.html.ejs`), data, { cache, async: false }),
       ejs.renderFile(path.join(templateDir, `${template}.text.ejs`), data, { cache, async: false, escape: asPlainText }),

@@ -2,8 +2,7 @@ import { msg } from '../lib/i18n';
 
 /**
  * Every user-facing sentence of second factors, passkeys and "confirm it's you", in one place
- * (pages, API messages, notice mails). Most are keys of locales/ (`msg`), translated when shown;
- * the admins' and the notice mails' sentences are plain English until their sections are translated.
+ * (pages, API messages, notice mails), as keys of locales/ (`msg`), translated when shown.
  */
 export const MFA_MESSAGES = {
   // The second step of a login.
@@ -41,9 +40,9 @@ export const MFA_MESSAGES = {
   confirmed: msg('me.confirm.done'),
   reauthenticationRequired: msg('me.confirm.required'),
   // Admins.
-  mfaSetupRequired: 'Admins must use a second factor: set up an authenticator app or a passkey before using the admin pages.',
-  mfaResetSelf: 'You cannot reset your own second factors here: use your Security page.',
-  mfaNothingToReset: 'This user has no second factor.',
+  mfaSetupRequired: msg('admin.message.mfaSetupRequired'),
+  mfaResetSelf: msg('admin.message.mfaResetSelf'),
+  mfaNothingToReset: msg('admin.message.mfaNothingToReset'),
 } as const;
 
 /** The changes a security notice mail tells the account about (its sentence: mail.securityNotice.summary.<change>). */

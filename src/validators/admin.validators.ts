@@ -1,20 +1,24 @@
 import { body, query, ValidationChain } from 'express-validator';
+import { Message, msg } from '../lib/i18n';
 import { AUDIT_EVENTS } from '../services/audit.service';
 import { pageQueries } from './page.validators';
 
+const SEARCH_MAX = 254;
+
 export const ADMIN_FIELD_MESSAGES = {
-  search: 'Search must be a single text value of at most 254 characters.',
-  user: 'User must be a single text value of at most 254 characters.',
-  event: 'Choose an event from the list.',
-  checkbox: (field: string) => `${field} must be a checkbox value.`,
+  search: msg('admin.field.search', { max: SEARCH_MAX }),
+  user: msg('admin.field.user', { max: SEARCH_MAX }),
+  event: msg('admin.field.event'),
+  // The field's own name: only a hand-made post can send anything but a checkbox's value.
+  checkbox: (field: string) => msg('admin.field.checkbox', { field }),
 } as const;
 
 const CHECKED = new Set(['1', 'on', 'true']);
 
-function searchText(field: string, message: string): ValidationChain {
+function searchText(field: string, message: Message): ValidationChain {
   return query(field)
     .optional({ values: 'undefined' })
-    .custom((value) => typeof value === 'string' && value.length <= 254).withMessage(message).bail()
+    .custom((value) => typeof value === 'string' && value.length <= SEARCH_MAX).withMessage(message).bail()
     .trim();
 }
 

@@ -1,6 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { body, ValidationChain } from 'express-validator';
 import { NotFoundError } from '../errors/app-error';
+import { msg } from '../lib/i18n';
+import { FIELD_MESSAGES } from './fields';
 
 const TITLE_MAX = 200;
 /**
@@ -12,14 +14,15 @@ const BODY_MAX = 8_000;
 const MAX_ARTICLE_ID = 2_147_483_647; // the largest value of the INTEGER column on MySQL
 
 export const ARTICLE_FIELD_MESSAGES = {
-  notText: (label: string) => `${label} must be a single text value.`,
-  titleRequired: 'Enter a title.',
-  titleLength: `The title must be at most ${TITLE_MAX} characters.`,
-  titleCharacters: 'The title must not contain control characters.',
-  bodyRequired: 'Write the article.',
-  bodyLength: `The article must be at most ${BODY_MAX.toLocaleString('en')} characters.`,
-  bodyCharacters: 'The article must not contain control characters other than tabs and line breaks.',
+  titleRequired: msg('articles.validation.titleRequired'),
+  titleLength: msg('articles.validation.titleLength', { max: TITLE_MAX }),
+  titleCharacters: msg('articles.validation.titleCharacters'),
+  bodyRequired: msg('articles.validation.bodyRequired'),
+  bodyLength: msg('articles.validation.bodyLength', { max: BODY_MAX }),
+  bodyCharacters: msg('articles.validation.bodyCharacters'),
 } as const;
+
+const ARTICLE_LABELS = { title: msg('articles.form.title'), body: msg('articles.form.body') } as const;
 
 // Titles sit inside one line of a list: no control characters, no bidi overrides that would flip what follows.
 const TITLE_FORBIDDEN = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
@@ -28,20 +31,21 @@ const BODY_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 /** Characters as the database counts them (code points), not UTF-16 units or validator's guess. */
 const codePoints = (value: string) => [...value].length;
 
-function text(field: string, label: string): ValidationChain {
+function text(field: keyof typeof ARTICLE_LABELS): ValidationChain {
+  const label = ARTICLE_LABELS[field];
   return body(field)
-    .exists({ values: 'undefined' }).withMessage(`Enter ${label.toLowerCase()}.`).bail()
-    .custom((value) => typeof value === 'string').withMessage(ARTICLE_FIELD_MESSAGES.notText(label)).bail();
+    .exists({ values: 'undefined' }).withMessage(FIELD_MESSAGES.required(label)).bail()
+    .custom((value) => typeof value === 'string').withMessage(FIELD_MESSAGES.notText(label)).bail();
 }
 
 export const articleForm = [
-  text('title', 'Title')
+  text('title')
     .trim()
     .customSanitizer((value: string) => value.normalize('NFC'))
     .notEmpty().withMessage(ARTICLE_FIELD_MESSAGES.titleRequired).bail()
     .custom((value: string) => codePoints(value) <= TITLE_MAX).withMessage(ARTICLE_FIELD_MESSAGES.titleLength).bail()
     .not().matches(TITLE_FORBIDDEN).withMessage(ARTICLE_FIELD_MESSAGES.titleCharacters),
-  text('body', 'Body')
+  text('body')
     .customSanitizer((value: string) => value.replace(/\r\n?/g, '\n').normalize('NFC').trim())
     .notEmpty().withMessage(ARTICLE_FIELD_MESSAGES.bodyRequired).bail()
     .custom((value: string) => codePoints(value) <= BODY_MAX).withMessage(ARTICLE_FIELD_MESSAGES.bodyLength).bail()

@@ -1,7 +1,7 @@
 import { query } from 'express-validator';
 import { msg } from '../lib/i18n';
 import { ACTIVITY_KIND_NAMES } from '../services/activity.service';
-import { passwordField } from './fields';
+import { LABELS, passwordField } from './fields';
 import { optionalSecondFactor } from './mfa.validators';
 import { pageQueries } from './page.validators';
 
@@ -17,7 +17,7 @@ export const activityQuery = [
   ...pageQueries('id'),
 ];
 
-export const exportForm = [passwordField('current_password', 'Current password')];
+export const exportForm = [passwordField('current_password', LABELS.currentPassword)];
 
 /** The page and DELETE /api/me alike: the password, and a code when the account has a second factor. */
-export const deleteAccountForm = [passwordField('current_password', 'Current password'), ...optionalSecondFactor];
+export const deleteAccountForm = [passwordField('current_password', LABELS.currentPassword), ...optionalSecondFactor];

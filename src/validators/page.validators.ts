@@ -1,11 +1,12 @@
 import { query, ValidationChain } from 'express-validator';
+import { msg } from '../lib/i18n';
 
 export const MAX_PAGE = 1_000_000;
 
 export const PAGE_FIELD_MESSAGES = {
-  page: `Page must be a whole number from 1 to ${MAX_PAGE}.`,
-  cursor: 'This page link is not valid. Go back to the first page.',
-  bothCursors: 'A page link holds either after or before, not both.',
+  page: msg('validation.page.number', { max: MAX_PAGE }),
+  cursor: msg('validation.page.cursor'),
+  bothCursors: msg('validation.page.bothCursors'),
 } as const;
 
 /** What the cursors of a list are: row ids (articles, audit events) or public ids (users). */

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { formattersFor, translator } from '../../src/lib/i18n';
+import * as Users from '../../src/models/user.model';
 import { ALERTS_PER_HOUR } from '../../src/services/devices.service';
 import { ACTIVITY_PER_PAGE } from '../../src/services/activity.service';
 import { Browser } from '../helpers/browser';
@@ -6,10 +8,12 @@ import { apiLogin, createUser, signIn, UserFixture } from '../helpers/factories'
 import { errorEnvelope, setCookie } from '../helpers/http';
 import type { TestApp } from '../helpers/make-app';
 import { bearer, enableTotp, passwordStep } from '../helpers/mfa';
+import { englishLeftovers } from '../helpers/translations';
 import type { TestSmtp } from '../helpers/smtp';
 import { totpCode } from '../helpers/totp';
 
 const ALERT = 'New sign-in to your account';
+const FIREFOX_ON_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Gecko/20100101 Firefox/140.0';
 const HOUR = 3600;
 
 /**
@@ -115,6 +119,47 @@ export function defineAccountActivityFlows(setup: () => Promise<{ t: TestApp; sm
   });
 
   describe('the new sign-in alert', () => {
+    test('to an account with no saved language, it is written in the language of the browser that signed in', async () => {
+      await signIn(t, user);
+      const laptop = new Browser(t.app, FIREFOX_ON_WINDOWS);
+      await laptop.get('/');
+      expect((await laptop.submit('/language', { lang: 'es', next: '/' })).status).toBe(303);
+      expect((await loginForm(laptop, user)).status).toBe(303);
+      await t.app.services.outbox.drain();
+      const es = translator('es');
+      const mails = smtp.mailsTo(user.email).filter((mail) => mail.subject === es('account.mail.newSignIn.subject'));
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.text).toContain(es('account.mail.newSignIn.device', { device: 'Firefox en Windows' }));
+      expect(englishLeftovers(mails[0]!.html, 'es')).toEqual([]);
+    });
+
+    test('to an account that reads Russian, it names the device and the time in Russian; the API names devices in Accept-Language\'s language', async () => {
+      await Users.updateUser(t.db, user.internalId, { language: 'ru' }, t.clock.now());
+      await signIn(t, user);
+      const laptop = new Browser(t.app, FIREFOX_ON_WINDOWS);
+      expect((await loginForm(laptop, user)).status).toBe(303);
+      await t.app.services.outbox.drain();
+      const ru = translator('ru');
+      const mails = smtp.mailsTo(user.email).filter((mail) => mail.subject === ru('account.mail.newSignIn.subject'));
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.text).toContain(ru('account.mail.newSignIn.device', { device: 'Firefox на Windows' }));
+      expect(mails[0]!.text).toContain(formattersFor('ru').date(t.clock.now()));
+      expect(mails[0]!.text).not.toContain('Firefox on Windows');
+      expect(englishLeftovers(mails[0]!.html, 'ru')).toEqual([]);
+
+      const { access_token: token } = await apiLogin(t, user);
+      const devicesIn = async (language: string) => (await activity(token).set('Accept-Language', language)).body.events.map((entry: { device: unknown }) => entry.device);
+      expect(await devicesIn('ru')).toContain('Firefox на Windows');
+      expect(await devicesIn('ru')).not.toContain('Firefox on Windows');
+      expect(await devicesIn('en')).toContain('Firefox on Windows');
+      expect(await devicesIn('zh-CN')).toContain('Windows 上的 Firefox');
+
+      const broken = await activity(token, '?after=abc').set('Accept-Language', 'ru');
+      expect(broken.status).toBe(422);
+      expect(errorEnvelope(broken).fields).toEqual({ after: ru('validation.page.cursor') });
+      expect(errorEnvelope(broken).fields!.after).toMatch(/[а-яё]/i);
+    });
+
     test('the first browser is recorded silently; a new one gets one mail naming time, device and IP; the same one again, none', async () => {
       const first = await signIn(t, user);
       expect(decodeURIComponent(first.cookie('device')!)).toMatch(/^s:[A-Za-z0-9_-]{43}\./);
@@ -127,7 +172,7 @@ export function defineAccountActivityFlows(setup: () => Promise<{ t: TestApp; sm
       expect(mail!.text).toMatch(/IP address: \S+/);
       expect(mail!.text).toContain(`${t.config.appUrl}/me/sessions`);
       expect(mail!.text).toContain(`${t.config.appUrl}/auth/forgot`);
-      expect(mail!.text).toContain(`${t.clock.now().toISOString().slice(0, 10)}`);
+      expect(mail!.text).toContain(formattersFor('en').date(t.clock.now()));
       // Logging out leaves the device cookie: the next sign-in from this browser is a known one.
       const signInsBefore = await countSignIns(user);
       await logOutAndIn(laptop, user);

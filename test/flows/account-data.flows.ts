@@ -72,6 +72,9 @@ export function defineAccountDataFlows(setup: () => Promise<{ t: TestApp; smtp: 
       expect(data.sessions.length).toBeGreaterThanOrEqual(1);
       expect(data.sessions[0]).toEqual(expect.objectContaining({ device: expect.any(String), remembered: expect.any(Boolean) }));
       expect(data.activity.map((entry: { event: string }) => entry.event)).toEqual(expect.arrayContaining(['registered', 'logged_in', 'totp_enabled']));
+      // Devices are named as text in the response's language, never as a translation key.
+      expect(data.sessions.map((session: { device: unknown }) => session.device)).toContain('Chrome on Linux');
+      expect(data.activity.find((entry: { event: string }) => entry.event === 'logged_in').device).toBe('Chrome on Linux');
       expect(data.articles).toEqual([expect.objectContaining({ title: 'My first words', body: 'The body of My first words.' })]);
 
       const text = res.text;

@@ -87,8 +87,16 @@ export function defineTranslatedPagesFlows(setup: (env: Record<string, string>) 
       }
       if (language !== 'en') expect((await browser.get('/admin/audit')).text).toContain(`<h1>${SAMPLES[language]!.audit}</h1>`);
       // The reader's session, opened by a Chrome on Linux: the device named in the page's language.
-      const device = translator(language)('admin.device.browserOnSystem', { browser: 'Chrome', system: 'Linux' });
+      const device = translator(language)('common.device.browserOnSystem', { browser: 'Chrome', system: 'Linux' });
       expect((await browser.get(`/admin/users/${reader.id}`)).text).toContain(`<strong>${device}</strong>`);
+      // A hand-made filter or page link is refused in the language too.
+      const badEvent = await browser.get('/admin/audit?event=no_such_event');
+      expect(badEvent.status).toBe(422);
+      expectInLanguage(badEvent, language);
+      expect(badEvent.text).toContain(translator(language)('admin.field.event'));
+      const badCursor = await browser.get('/admin/audit?after=abc');
+      expect(badCursor.status).toBe(422);
+      expect(badCursor.text).toContain(translator(language)('validation.page.cursor'));
     });
 
     it('the article pages (list, article, new, edit) are wholly in the language', async () => {
@@ -104,6 +112,12 @@ export function defineTranslatedPagesFlows(setup: (env: Record<string, string>) 
       // Dates in the page's own form: "7 дек. 2026 г.", "7 dic 2026", "2026年12月7日".
       const { created_at: created } = await t.db('articles').where({ id: Number(articleId) }).first();
       expect(list.text).toContain(new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(created)));
+      // The form's messages, at their fields, in the language.
+      const refused = await browser.submit('/articles', { title: '', body: 'x'.repeat(8_001) }, '/articles/new');
+      expect(refused.status).toBe(422);
+      expectInLanguage(refused, language);
+      expect(refused.text).toContain(translator(language)('articles.validation.titleRequired'));
+      expect(refused.text).toContain(translator(language)('articles.validation.bodyLength', { max: 8_000 }));
     });
 
     it('the error pages 403, 404 and 429 are in the language, with the message of the language', async () => {

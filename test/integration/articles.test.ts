@@ -63,7 +63,7 @@ describe('the article list', () => {
   test.each(['abc', '0', '-1', '1.5', '99999999'])('GET /articles?page=%s answers 422 and says why', async (page) => {
     const res = await readerBrowser.get(`/articles?page=${page}`);
     expect(res.status).toBe(422);
-    expect(res.text).toContain('Page must be a whole number from 1 to 1000000.');
+    expect(res.text).toContain('Page must be a whole number from 1 to 1,000,000.');
   });
 
   test('GET /articles?page=1&page=2 (a repeated field) answers 422', async () => {
@@ -198,6 +198,6 @@ describe('the articles API', () => {
   test('GET /api/articles?page=x answers 422 with the message at the field', async () => {
     const res = await request(t.app).get('/api/articles?page=x').set('Authorization', `Bearer ${readerToken}`);
     expect(res.status).toBe(422);
-    expect(res.body.error.fields).toEqual({ page: 'Page must be a whole number from 1 to 1000000.' });
+    expect(res.body.error.fields).toEqual({ page: 'Page must be a whole number from 1 to 1,000,000.' });
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { translator } from '../../src/lib/i18n';
 import { Browser } from '../helpers/browser';
 import { confirmIdentity, createUser, signIn, UserFixture } from '../helpers/factories';
 import { errorEnvelope, fieldError, GENEROUS_LIMITS } from '../helpers/http';
@@ -127,6 +128,33 @@ describe.each(LANGUAGES)('in %s', (language) => {
       const res = await browser.get(page);
       expect(res.status).toBe(200);
       expectInLanguage(res.text, language);
+    });
+
+    it('names the device on /me/sessions (its sign-out button too) and /me/activity in the language', async () => {
+      // The Browser's User-Agent is a Chrome on Linux: "Chrome на Linux", "Chrome en Linux", "Linux 上的 Chrome".
+      const tr = translator(language);
+      const device = tr('common.device.browserOnSystem', { browser: 'Chrome', system: 'Linux' });
+      expect(device).not.toBe('Chrome on Linux');
+      const sessions = await browser.get('/me/sessions');
+      expect(sessions.status).toBe(200);
+      expect(sessions.text).toContain(`<td>${device} <span class="badge badge-reader">${text['me.sessions.thisDevice']}</span>`);
+      expect(readableText(sessions.text)).toContain(tr('me.sessions.signOutThisDevice', { device }));
+      expect(sessions.text).not.toContain('Chrome on Linux');
+      const activity = await browser.get('/me/activity');
+      expect(activity.status).toBe(200);
+      expect(activity.text).toContain(`<td>${device}</td>`);
+      expect(activity.text).not.toContain('Chrome on Linux');
+    });
+
+    it('refuses a broken page link of /me/activity with 422 and the message of the language', async () => {
+      const broken = await browser.get('/me/activity?after=abc');
+      expect(broken.status).toBe(422);
+      expect(broken.headers['content-language']).toBe(language);
+      expect(broken.text).toContain(text['validation.page.cursor']);
+      expect(broken.text).not.toContain('This page link is not valid');
+      const both = await browser.get('/me/activity?after=12&before=10');
+      expect(both.status).toBe(422);
+      expect(both.text).toContain(text['validation.page.bothCursors']);
     });
 
     it('keeps the profile\'s field message next to the field on a 422, and flashes the update in the language', async () => {

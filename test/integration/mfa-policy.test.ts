@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { translator } from '../../src/lib/i18n';
 import { apiLogin, createUser, signIn } from '../helpers/factories';
 import { errorEnvelope } from '../helpers/http';
 import { makeTestApp, TestApp } from '../helpers/make-app';
@@ -23,6 +24,21 @@ describe('REQUIRE_MFA_FOR_ADMINS=true', () => {
     const api = await request(t.app).get('/api/admin/users').set(bearer(accessToken));
     expect(api.status).toBe(403);
     expect(errorEnvelope(api).code).toBe('mfa_setup_required');
+  });
+
+  test('says so in the reader\'s language: the flash on a Russian page, the API message in Accept-Language\'s', async () => {
+    const ru = translator('ru');
+    const admin = await createUser(t, { roles: { is_admin: true } });
+    const browser = await signIn(t, admin);
+    await browser.get('/');
+    expect((await browser.submit('/language', { lang: 'ru', next: '/' })).status).toBe(303);
+    expect((await browser.get('/admin')).headers.location).toBe('/me/security');
+    const security = await browser.get('/me/security');
+    expect(security.text).toContain(ru('admin.message.mfaSetupRequired'));
+    expect(security.text).not.toContain('Admins must use a second factor');
+    const { access_token: accessToken } = await apiLogin(t, admin);
+    const api = await request(t.app).get('/api/admin/users').set(bearer(accessToken)).set('Accept-Language', 'es');
+    expect(errorEnvelope(api)).toEqual({ code: 'mfa_setup_required', message: translator('es')('admin.message.mfaSetupRequired') });
   });
 
   test('with an authenticator app on, the same admin gets the admin pages', async () => {

@@ -8,7 +8,7 @@ import { signedInUser } from '../../middleware/require-auth';
 import type { DeletionProof } from '../../services/account.service';
 import type { ActivityKind } from '../../services/activity.service';
 import type { AppContext } from '../../types/context';
-import { sendExport } from '../my-account.controller';
+import { readableEntry, sendExport } from '../my-account.controller';
 
 export const MY_ACCOUNT_API_MESSAGES = {
   exportNeedsRecentSignIn: msg('account.errors.exportNeedsRecentSignIn'),
@@ -20,7 +20,7 @@ export function createMyAccountApiController({ services }: AppContext) {
       const { kind, page = 1, after, before } = matchedData(req, { locations: ['query'] }) as { kind?: string } & Partial<PageRequest>;
       const { user } = await services.users.current(signedInUser(req));
       const events = await services.activity.list(user.id, { kind: (kind || undefined) as ActivityKind | undefined, page, after, before });
-      res.json(pagedJson('events', events));
+      res.json(pagedJson('events', { ...events, items: events.items.map((entry) => readableEntry(res, entry)) }));
     },
 
     /**
