@@ -86,7 +86,19 @@ export function translator(language: Language): Translate {
   let t = translators.get(language);
   if (!t) {
     const fixed = instance.getFixedT(language);
-    t = (key, vars) => fixed(key, vars as never) as unknown as string;
+    // The resources never change after start, so a key without variables always reads the same:
+    // remembered, since a page asks for dozens and i18next's lookup was most of /me's CPU. A key
+    // that is missing (i18next answers the key itself) is not remembered, so no input grows the map.
+    const plain = new Map<string, string>();
+    t = (key, vars) => {
+      if (vars !== undefined) return fixed(key, vars as never) as unknown as string;
+      let text = plain.get(key);
+      if (text === undefined) {
+        text = fixed(key) as unknown as string;
+        if (text !== key) plain.set(key, text);
+      }
+      return text;
+    };
     translators.set(language, t);
   }
   return t;
