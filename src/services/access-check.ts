@@ -30,11 +30,14 @@ const STATE_MAX_ENTRIES = 10_000;
  * change, the second factors), so the pages of the signed-in user need no query of their own.
  * The answer is cached per process for at most one second, and `forget(userId)` drops the
  * user's entries whenever any instance changes that user or their sessions (see
- * account-changes.ts), so the change is seen on the next request everywhere. The cache's clock
+ * account-changes.ts), so the change is seen on the next request everywhere; a read that a
+ * change overtook is answered but not kept. The cache's clock
  * is the real one: it is a performance detail, not domain time.
  */
 export function createAccessCheck(db: Db, clock: Clock) {
   const cache = new Map<string, { state: AccountState | null; until: number }>();
+  /** Counts forget() calls: a load that a change overtook (read before, done after) is not kept. */
+  let forgets = 0;
 
   async function load(publicId: string, familyId: string): Promise<AccountState | null> {
     const now = clock.now();
@@ -64,7 +67,9 @@ export function createAccessCheck(db: Db, clock: Clock) {
     const key = `${publicId}|${familyId}`;
     const cached = cache.get(key);
     if (cached && cached.until > Date.now()) return cached.state;
+    const before = forgets;
     const state = await load(publicId, familyId);
+    if (before !== forgets) return state;
     if (cache.size >= STATE_MAX_ENTRIES) cache.clear();
     cache.set(key, { state, until: Date.now() + STATE_TTL_MS });
     return state;
@@ -88,6 +93,7 @@ export function createAccessCheck(db: Db, clock: Clock) {
 
     /** Drops what is cached for one user (by row id), or for everyone (null). */
     forget(userId: number | null): void {
+      forgets += 1;
       if (userId === null) {
         cache.clear();
         return;

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import * as Sessions from '../../src/models/refresh-session.model';
 import * as Users from '../../src/models/user.model';
 import { Browser } from '../helpers/browser';
 import { apiLogin, createUser, signIn, UserFixture } from '../helpers/factories';
@@ -100,5 +101,25 @@ describe('a change made elsewhere (another instance, the database itself)', () =
     await Users.updateUser(t.db, user.internalId, { first_name: 'Hopper' }, t.clock.now());
     await sleep(1100);
     expect((await browser.get('/me')).text).toContain('<h1>Hopper</h1>');
+  });
+});
+
+describe('a change that overtakes a read in flight', () => {
+  it('is not hidden by that read: what the read found is not kept', async () => {
+    const { user, browser } = await signedIn();
+    const { access_token: access } = await apiLogin(t, user);
+    const claims = t.app.services.tokens.verifyAccessToken(access);
+    const sessions = t.app.services.sessions;
+
+    // Nothing cached; the read starts, a change is announced while it waits on the database, then the read ends.
+    await sessions.forgetCachedState(user.internalId);
+    const inFlight = sessions.checkAccess(claims);
+    await sessions.forgetCachedState(user.internalId);
+    expect(await inFlight).toBe('ok');
+
+    // Signed out behind the app's back: only a fresh read can see it, so none may be cached.
+    await Sessions.revokeFamily(t.db, claims.sid, 'test', t.clock.now(), user.internalId);
+    expect(await sessions.checkAccess(claims)).toBe('revoked');
+    expect((await browser.get('/me')).status).toBe(200); // the other sign-in is untouched
   });
 });

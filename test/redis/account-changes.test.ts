@@ -4,6 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import { closeRedis, createRedisClient, createRedisSubscriber, RedisClient } from '../../src/lib/redis-client';
+import { createRedisAccountChanges } from '../../src/services/account-changes';
 import { apiLogin, createUser, signIn } from '../helpers/factories';
 import type { TestApp } from '../helpers/make-app';
 import { startTcpProxy } from '../helpers/tcp-proxy';
@@ -118,5 +119,50 @@ describeRedis('account changes between instances (Redis pub/sub)', () => {
     expect((await bearerOn(b, second.access_token)).status).toBe(200);
     await request(a.app).post('/api/auth/logout').send({ refresh_token: second.refresh_token });
     expect((await bearerOn(b, second.access_token)).body.error.code).toBe('session_revoked');
+  });
+
+  describe('publishing waits for the other instances', () => {
+    /** An instance's account-change channel alone, with what its cache was told to drop. */
+    async function listener(channel: string, logger = quiet) {
+      const subscriber = createRedisSubscriber(TEST_REDIS_URL as string, quiet);
+      await subscriber.connect();
+      closers.push(() => closeRedis(subscriber));
+      const changes = createRedisAccountChanges({ commands, subscriber, channel, logger });
+      const dropped: Array<number | null> = [];
+      changes.subscribe((userId) => void dropped.push(userId));
+      await changes.ready;
+      return { changes, dropped };
+    }
+
+    it('resolves only once every other instance has dropped the user', async () => {
+      const channel = `${uniquePrefix()}account-changes`;
+      const [a, b, c] = [await listener(channel), await listener(channel), await listener(channel)];
+      for (let userId = 1; userId <= 20; userId += 1) {
+        await a.changes.publish(userId);
+        // No waiting of any kind here: B and C have already heard it.
+        expect(b.dropped.at(-1)).toBe(userId);
+        expect(c.dropped.at(-1)).toBe(userId);
+      }
+      expect(a.dropped).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    it('gives up on an instance that does not confirm after half a second, and says so once', async () => {
+      const channel = `${uniquePrefix()}account-changes`;
+      const { logger, lines } = capturingLogger();
+      const a = await listener(channel, logger);
+      // Subscribed, so PUBLISH counts it, but it never acknowledges (a stuck or older instance).
+      const silent = createRedisSubscriber(TEST_REDIS_URL as string, quiet);
+      await silent.connect();
+      closers.push(() => closeRedis(silent));
+      const heard: string[] = [];
+      await silent.subscribe(channel, (message) => void heard.push(message));
+
+      await a.changes.publish(7);
+      await a.changes.publish(8);
+      expect(heard).toHaveLength(2);
+      const warnings = lines().filter((line) => /did not confirm an account change/.test(line.msg));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.level).toBe(40);
+    });
   });
 });
