@@ -81,25 +81,54 @@ function createInstance(): I18n {
 const instance = createInstance();
 const translators = new Map<Language, Translate>();
 
-/** A `t` fixed to one language: for a request (res.locals.t), a mail, a command. */
+/** Past this many remembered translations with variables, a language's memory starts over. */
+const REMEMBERED_WITH_VARIABLES = 5000;
+
+/**
+ * What identifies a translation with variables: the key and every name and value, JSON-encoded
+ * so that no value can pass for another (a username holding separators stays one value).
+ * Undefined when a value is not a string, number or boolean: such a call is not remembered.
+ */
+function rememberedAs(key: string, vars: TranslateVars): string | undefined {
+  const parts: unknown[] = [key];
+  for (const name in vars) {
+    const value = vars[name];
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+    parts.push(name, value);
+  }
+  return JSON.stringify(parts);
+}
+
+/**
+ * A `t` fixed to one language: for a request (res.locals.t), a mail, a command.
+ *
+ * The resources never change after start, so a key with the same variables always reads the
+ * same: translations are remembered per language, since i18next's lookup and interpolation were
+ * most of /me's CPU (docs/performance.md). A key without variables is remembered for good; one
+ * with variables in a map that starts over past REMEMBERED_WITH_VARIABLES entries, so distinct
+ * values (each user's name and dates) cannot grow it without bound. A missing key (i18next
+ * answers the key itself) is never remembered.
+ */
 export function translator(language: Language): Translate {
   let t = translators.get(language);
   if (!t) {
     const lng = language;
     // Not getFixedT: its function copies every option of the instance on each call, which cost
-    // more than the translation itself (about half of /me's CPU before this). instance.t with the
-    // language as an option is the same lookup without that copy.
+    // more than the translation itself. instance.t with the language as an option is the same
+    // lookup without that copy.
     const translate = (key: string, vars?: TranslateVars) => instance.t(key, { ...vars, lng } as never) as unknown as string;
-    // The resources never change after start, so a key without variables always reads the same:
-    // remembered, since a page asks for dozens. A key that is missing (i18next answers the key
-    // itself) is not remembered, so no input grows the map.
     const plain = new Map<string, string>();
+    const withVars = new Map<string, string>();
     t = (key, vars) => {
-      if (vars !== undefined) return translate(key, vars);
-      let text = plain.get(key);
+      const id = vars === undefined ? key : rememberedAs(key, vars);
+      const memory = vars === undefined ? plain : withVars;
+      let text = id === undefined ? undefined : memory.get(id);
       if (text === undefined) {
-        text = translate(key);
-        if (text !== key) plain.set(key, text);
+        text = translate(key, vars);
+        if (id !== undefined && text !== key) {
+          if (memory === withVars && withVars.size >= REMEMBERED_WITH_VARIABLES) withVars.clear();
+          memory.set(id, text);
+        }
       }
       return text;
     };

@@ -55,6 +55,20 @@ describe('translations', () => {
   it('fall back to English for a key a language lacks, and show an unknown key as itself', () => {
     expect(translator('ru')('no.such.key')).toBe('no.such.key');
   });
+
+  it('remember each translation by its key and all of its values, so none is served for another', () => {
+    const t = translator('en');
+    // Values that would run together if the key and values were simply joined.
+    expect(t('auth.register.welcome', { name: 'a","name","b' })).toBe('Welcome, a","name","b! Your account is ready.');
+    expect(t('auth.register.welcome', { name: 'a' })).toBe('Welcome, a! Your account is ready.');
+    expect(t('auth.register.welcome', { name: 'a","name","b' })).toBe('Welcome, a","name","b! Your account is ready.');
+    // Another count is another entry, with its own plural form.
+    expect(t('auth.mfa.signedInWithRecoveryCode', { count: 1 })).toContain('1 of them is left');
+    expect(t('auth.mfa.signedInWithRecoveryCode', { count: 2 })).toContain('2 of them are left');
+    // Past the memory's bound it starts over and goes on answering rightly.
+    for (let i = 0; i < 6000; i += 1) expect(t('auth.register.welcome', { name: `user${i}` })).toBe(`Welcome, user${i}! Your account is ready.`);
+    expect(t('auth.register.welcome', { name: 'a' })).toBe('Welcome, a! Your account is ready.');
+  });
 });
 
 describe('translateHtml', () => {
