@@ -81,8 +81,24 @@ function createInstance(): I18n {
 const instance = createInstance();
 const translators = new Map<Language, Translate>();
 
-/** Past this many remembered translations with variables, a language's memory starts over. */
-const REMEMBERED_WITH_VARIABLES = 5000;
+/** Past this many entries, a memory of text made from varying values (names, dates) starts over. */
+const REMEMBERED_VALUES = 5000;
+
+/**
+ * Text computed from values, remembered by an id naming those values: the resources and Intl's
+ * rules never change after start, so the same values always make the same text. Past
+ * REMEMBERED_VALUES entries the memory starts over, so no input can grow it without bound.
+ */
+function createMemory() {
+  const memory = new Map<string, string>();
+  return {
+    get: (id: string) => memory.get(id),
+    set(id: string, text: string) {
+      if (memory.size >= REMEMBERED_VALUES) memory.clear();
+      memory.set(id, text);
+    },
+  };
+}
 
 /**
  * What identifies a translation with variables: the key and every name and value, JSON-encoded
@@ -104,10 +120,10 @@ function rememberedAs(key: string, vars: TranslateVars): string | undefined {
  *
  * The resources never change after start, so a key with the same variables always reads the
  * same: translations are remembered per language, since i18next's lookup and interpolation were
- * most of /me's CPU (docs/performance.md). A key without variables is remembered for good; one
- * with variables in a map that starts over past REMEMBERED_WITH_VARIABLES entries, so distinct
- * values (each user's name and dates) cannot grow it without bound. A missing key (i18next
- * answers the key itself) is never remembered.
+ * most of /me's CPU (docs/performance.md). A key without variables is remembered for good (there
+ * are only so many keys); one with variables in a createMemory(), since its values (each user's
+ * name and dates) are not bounded. A missing key (i18next answers the key itself) is never
+ * remembered, so no input grows the map of plain keys.
  */
 export function translator(language: Language): Translate {
   let t = translators.get(language);
@@ -118,17 +134,21 @@ export function translator(language: Language): Translate {
     // lookup without that copy.
     const translate = (key: string, vars?: TranslateVars) => instance.t(key, { ...vars, lng } as never) as unknown as string;
     const plain = new Map<string, string>();
-    const withVars = new Map<string, string>();
+    const withVars = createMemory();
     t = (key, vars) => {
-      const id = vars === undefined ? key : rememberedAs(key, vars);
-      const memory = vars === undefined ? plain : withVars;
-      let text = id === undefined ? undefined : memory.get(id);
+      if (vars === undefined) {
+        let text = plain.get(key);
+        if (text === undefined) {
+          text = translate(key);
+          if (text !== key) plain.set(key, text);
+        }
+        return text;
+      }
+      const id = rememberedAs(key, vars);
+      let text = id === undefined ? undefined : withVars.get(id);
       if (text === undefined) {
         text = translate(key, vars);
-        if (id !== undefined && text !== key) {
-          if (memory === withVars && withVars.size >= REMEMBERED_WITH_VARIABLES) withVars.clear();
-          memory.set(id, text);
-        }
+        if (id !== undefined && text !== key) withVars.set(id, text);
       }
       return text;
     };
@@ -175,10 +195,22 @@ export function formattersFor(language: Language): Formatters {
     const date = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: 'UTC' });
     const dateTime = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
     const number = new Intl.NumberFormat(language);
-    const toDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
+    /** A formatter that remembers what it made for each instant (a page shows the same dates again and again). */
+    const remembering = (format: (value: Date) => string) => {
+      const made = createMemory();
+      return (value: Date | string) => {
+        const id = value instanceof Date ? String(value.getTime()) : value;
+        let text = made.get(id);
+        if (text === undefined) {
+          text = format(value instanceof Date ? value : new Date(value));
+          made.set(id, text);
+        }
+        return text;
+      };
+    };
     known = {
-      date: (value) => date.format(toDate(value)),
-      dateTime: (value) => `${dateTime.format(toDate(value))} UTC`,
+      date: remembering((value) => date.format(value)),
+      dateTime: remembering((value) => `${dateTime.format(value)} UTC`),
       number: (value) => number.format(value),
     };
     formatters.set(language, known);
@@ -187,7 +219,13 @@ export function formattersFor(language: Language): Formatters {
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+const NEEDS_ESCAPING = /[&<>"']/;
+
+/** Text made safe in HTML content and quoted attributes: the same five entities as ejs's own escape. */
+export function escapeHtml(text: string): string {
+  // Most of what a page prints has nothing to escape: a test is cheaper than a replace that finds nothing.
+  return NEEDS_ESCAPING.test(text) ? text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char) : text;
+}
 
 /**
  * The one way to put emphasis inside a translated sentence: `<%- th('me.profile.pendingEmail', { email }) %>`.

@@ -1,11 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
-import { DEFAULT_LANGUAGE, isLanguage, ViewI18n, viewI18n } from './i18n';
+import { DEFAULT_LANGUAGE, escapeHtml, isLanguage, ViewI18n, viewI18n } from './i18n';
 
 type Done = (error: Error | null, html?: string) => void;
 type Locals = Record<string, unknown>;
 type Template = (locals: Locals) => string;
+
+/** `<%= value %>`: as ejs's escapeXML (null and undefined print nothing), without its replace on text that needs none. */
+export function escapeForView(value: unknown): string {
+  return value === undefined || value === null ? '' : escapeHtml(String(value));
+}
 
 /**
  * EJS for the pages, with a layout and partials.
@@ -41,6 +46,7 @@ export function createViewEngine(viewsDir: string, options: { cache: boolean; de
       // The locals are objects this engine builds (never a request's body or query), so ejs
       // need not copy them into a fresh prototype-less object on every call.
       unsafePrototypeLocals: true,
+      escape: escapeForView,
     } as ejs.Options) as Template;
     if (options.cache) compiled.set(filename, fn);
     return fn;

@@ -90,4 +90,14 @@ describe('formattersFor', () => {
     expect(formattersFor('zh-CN').date(moment.toISOString())).toBe('2026年12月7日');
     expect(formattersFor('es').number(1234567)).toBe('1.234.567');
   });
+
+  it('give each instant its own text, the same again when asked again, however it is given', () => {
+    const en = formattersFor('en');
+    const later = new Date(moment.getTime() + 60_000);
+    expect(en.dateTime(moment)).toBe('Dec 7, 2026, 2:05 PM UTC');
+    expect(en.dateTime(later)).toBe('Dec 7, 2026, 2:06 PM UTC');
+    expect(en.dateTime(later.toISOString())).toBe('Dec 7, 2026, 2:06 PM UTC');
+    expect(en.dateTime(moment)).toBe('Dec 7, 2026, 2:05 PM UTC');
+    expect(en.date(new Date('2025-01-31T23:59:59Z'))).toBe('Jan 31, 2025');
+  });
 });

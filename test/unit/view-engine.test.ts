@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from '@babel/parser';
 import traverse from '@babel/traverse';
 import ejs from 'ejs';
-import { createViewEngine } from '../../src/lib/view-engine';
+import { createViewEngine, escapeForView } from '../../src/lib/view-engine';
 
 const VIEWS = path.join(__dirname, '..', '..', 'views');
 // What a compiled template may name without declaring it: JavaScript's globals, the compiled
@@ -42,6 +42,16 @@ describe('views', () => {
 
   it.each(pageViews())('%s takes every name it reads from locals', (view) => {
     expect(undeclaredNames(fs.readFileSync(path.join(VIEWS, view), 'utf8'), view)).toEqual([]);
+  });
+});
+
+describe('escapeForView', () => {
+  it('escapes exactly as ejs does', () => {
+    const inputs: unknown[] = [
+      undefined, null, '', 0, 42, false, 'plain text', 'Показать: Пароль', '<script>alert("x")</script>', "O'Brien & Co",
+      '&amp; already', '"quoted"', '>', new Date(0), { toString: () => '<b>' }, ['a<', 'b&'],
+    ];
+    for (const input of inputs) expect(escapeForView(input)).toBe(ejs.escapeXML(input as string));
   });
 });
 
