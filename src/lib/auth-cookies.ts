@@ -50,8 +50,18 @@ export function readBearerToken(req: Request): string | undefined {
 /** Answered for machines (monitors, Prometheus): their errors are JSON, like the API's. */
 const MACHINE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** Judged on the full URL: inside a mounted router `req.path` has lost its prefix. */
+const apiRequests = new WeakMap<Request, boolean>();
+
+/**
+ * Judged on the full URL: inside a mounted router `req.path` has lost its prefix. Asked several
+ * times per request (cookies, language, errors, locals), so answered once per request.
+ */
 export function isApiRequest(req: Request): boolean {
-  const path = (req.originalUrl.split('?')[0] ?? '').toLowerCase();
-  return path === '/api' || path.startsWith('/api/') || path.startsWith('/.well-known/') || MACHINE_PATHS.has(path);
+  let api = apiRequests.get(req);
+  if (api === undefined) {
+    const path = (req.originalUrl.split('?')[0] ?? '').toLowerCase();
+    api = path === '/api' || path.startsWith('/api/') || path.startsWith('/.well-known/') || MACHINE_PATHS.has(path);
+    apiRequests.set(req, api);
+  }
+  return api;
 }

@@ -101,18 +101,25 @@ function createMemory() {
 }
 
 /**
- * What identifies a translation with variables: the key and every name and value, JSON-encoded
- * so that no value can pass for another (a username holding separators stays one value).
- * Undefined when a value is not a string, number or boolean: such a call is not remembered.
+ * What identifies a translation with variables: the key, then each name, the value's type and
+ * the value, NUL-separated. Names are ours and hold no NUL; a value that holds one is not
+ * remembered, so no value can pass for another (a username holding separators stays one value).
+ * Undefined, too, when a value is not a string, number or boolean.
  */
 function rememberedAs(key: string, vars: TranslateVars): string | undefined {
-  const parts: unknown[] = [key];
+  let id = key;
   for (const name in vars) {
     const value = vars[name];
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
-    parts.push(name, value);
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return undefined;
+      id += `\u0000${name}\u0000s${value}`;
+    } else if (typeof value === 'number' || typeof value === 'boolean') {
+      id += `\u0000${name}\u0000${typeof value === 'number' ? 'n' : 'b'}${value}`;
+    } else {
+      return undefined;
+    }
   }
-  return JSON.stringify(parts);
+  return id;
 }
 
 /**

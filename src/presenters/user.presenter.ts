@@ -22,7 +22,23 @@ export interface PublicUser {
   updated_at: string;
 }
 
+/**
+ * A row read once serves many requests (the revocation check's cache keeps it for a second), so
+ * its public shape is made once per row object, and frozen since every one of those requests shares it.
+ * Rows are never changed in place: a change is a new read, hence a new row object.
+ */
+const presented = new WeakMap<UserRow, Readonly<PublicUser>>();
+
 export function toPublicUser(user: UserRow): PublicUser {
+  let shown = presented.get(user);
+  if (!shown) {
+    shown = Object.freeze(present(user));
+    presented.set(user, shown);
+  }
+  return shown;
+}
+
+function present(user: UserRow): PublicUser {
   return {
     id: user.public_id,
     username: user.username,
