@@ -50,18 +50,14 @@ export function readBearerToken(req: Request): string | undefined {
 /** Answered for machines (monitors, Prometheus): their errors are JSON, like the API's. */
 const MACHINE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-const apiRequests = new WeakMap<Request, boolean>();
-
 /**
  * Judged on the full URL: inside a mounted router `req.path` has lost its prefix. Asked several
- * times per request (cookies, language, errors, locals), so answered once per request.
+ * times per request (cookies, language, errors, locals), so worked out once and kept on the request.
  */
 export function isApiRequest(req: Request): boolean {
-  let api = apiRequests.get(req);
-  if (api === undefined) {
+  if (req.apiRequest === undefined) {
     const path = (req.originalUrl.split('?')[0] ?? '').toLowerCase();
-    api = path === '/api' || path.startsWith('/api/') || path.startsWith('/.well-known/') || MACHINE_PATHS.has(path);
-    apiRequests.set(req, api);
+    req.apiRequest = path === '/api' || path.startsWith('/api/') || path.startsWith('/.well-known/') || MACHINE_PATHS.has(path);
   }
-  return api;
+  return req.apiRequest;
 }

@@ -89,8 +89,10 @@ export function createViewEngine(viewsDir: string, options: { cache: boolean; de
         // The page's language (res.locals, from negotiateLanguage), English for a render outside a request.
         const i18n = viewI18n(isLanguage(locals.lang) ? locals.lang : DEFAULT_LANGUAGE);
         Object.assign(locals, i18n, { partial: partialIn(i18n) });
-        const body = template(file)(locals);
-        html = template(layoutFile)({ ...locals, body });
+        // `data` is Express's own merge of the app's, the response's and the call's locals, made
+        // for this render: the layout gets it with the page's HTML added, rather than a copy.
+        locals.body = template(file)(locals);
+        html = template(layoutFile)(locals);
       } catch (error) {
         done(error as Error);
         return;

@@ -16,6 +16,8 @@ declare global {
       pendingLogin?: PendingLogin | null;
       /** The response's language, set by `negotiateLanguage` (docs/i18n.md). */
       language?: Language;
+      /** Whether the request is answered as the API is (lib/auth-cookies.ts isApiRequest), worked out once. */
+      apiRequest?: boolean;
       /** The login throttles' account key when it cannot be read from the body (the second step). */
       loginThrottleKey?: string;
     }
