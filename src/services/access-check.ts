@@ -31,8 +31,8 @@ const STATE_MAX_ENTRIES = 10_000;
  * The answer is cached per process for at most one second, and `forget(userId)` drops the
  * user's entries whenever any instance changes that user or their sessions (see
  * account-changes.ts), so the change is seen on the next request everywhere; a read that a
- * change overtook is answered but not kept. The cache's clock
- * is the real one: it is a performance detail, not domain time.
+ * change overtook is answered but not kept. The cache's clock is the real one: it is a
+ * performance detail, not domain time.
  */
 export function createAccessCheck(db: Db, clock: Clock) {
   const cache = new Map<string, { state: AccountState | null; until: number }>();

@@ -106,7 +106,7 @@ export function createRedisAccountChanges(deps: {
     const confirmed = new Promise<void>((resolve) => {
       confirm = resolve;
     });
-    // Awaited before PUBLISH: an acknowledgement can arrive before PUBLISH's own answer does.
+    // Registered before PUBLISH: an acknowledgement can arrive before PUBLISH's own answer does.
     const sent: Awaiting = { acks: 0, receivers: Infinity, confirm };
     awaiting.set(seq, sent);
     try {
